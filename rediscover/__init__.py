@@ -1,0 +1,1 @@
+"""Rediscover: candidate rediscovery search over your own ATS history."""

@@ -1,0 +1,1 @@
+"""Settings types, the domain model, sessions, migrations and shared value types."""

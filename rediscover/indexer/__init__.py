@@ -1,0 +1,1 @@
+"""Person merge, location, resume text, search documents and the search backends."""

@@ -1,0 +1,72 @@
+"""Search documents: one per searchable person, with their applications nested.
+
+The indexer builds these from the store (``build_documents``) and hands them to a backend;
+backends store them and answer queries without reading the store again. Only what search
+needs is here. A person who must never appear (private record, hired, no non-prospect
+application, anonymised) gets no document at all.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ApplicationDoc:
+    """One non-prospect, non-hired application of a searchable person."""
+
+    application_id: int
+    connection_id: int
+    job_id: int | None
+    job_title: str
+    status: str  # "open" or "closed" (hired people and prospect applications are never indexed)
+    confidential: bool = False
+    # "<connection_id>:<remote user id>" of the job's team; only consulted when confidential
+    access: list[str] = field(default_factory=list)
+    requisition_id: str | None = None
+    stage_name: str | None = None  # the furthest stage reached, by its ATS name
+    milestone: str | None = None  # that stage's milestone
+    milestone_rank: int = 0  # 0 = no milestone
+    rejection_reason: str | None = None  # display name
+    rejection_reason_key: str | None = None  # normalize_label(name)
+    rejection_type: str | None = None  # e.g. WE_REJECTED_THEM
+    sources: list[str] = field(default_factory=list)  # display names, ATS order (first is shown)
+    source_keys: list[str] = field(default_factory=list)  # normalize_label of each
+    applied_at: datetime | None = None
+    rejected_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    positive: int = 0  # submitted yes / strong yes
+    negative: int = 0  # submitted no / strong no
+    strong_no: int = 0
+    strong_yes: int = 0
+    pending: int = 0  # drafts and not-yet-submitted cards
+    resume_text: str = ""  # text of the files attached to this application
+
+    @property
+    def ratio(self) -> float | None:
+        total = self.positive + self.negative
+        return self.positive / total if total else None
+
+
+@dataclass
+class PersonDocument:
+    """Everything search needs about one person."""
+
+    person_id: int
+    team_id: int
+    name: str
+    title: str | None = None
+    company: str | None = None
+    emails: list[str] = field(default_factory=list)  # normalised
+    tags: list[str] = field(default_factory=list)  # display names
+    tag_keys: list[str] = field(default_factory=list)  # normalize_label of each
+    location: str | None = None
+    origins: list[str] = field(default_factory=list)  # connection names the records came from
+    has_open: bool = False  # any open application, seen or not (DESIGN: active candidates)
+    resume_text: str = ""  # files on the candidate not tied to an application
+    as_of: datetime | None = None  # when the data was last confirmed from the ATS
+    applications: list[ApplicationDoc] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

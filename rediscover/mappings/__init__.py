@@ -1,0 +1,1 @@
+"""Declarations only: the Elasticsearch index definition and default stage maps."""

@@ -1,0 +1,1 @@
+"""The filter model, keyword syntax, per-backend compilers, ranking and result rows."""

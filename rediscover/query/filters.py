@@ -1,0 +1,298 @@
+"""The validated filter model: one ``SearchRequest`` per search, whatever the backend.
+
+``SearchRequest.from_dict`` is the only way untrusted input (API JSON, CLI flags) becomes a
+request; every problem raises ``InvalidQuery`` naming the offending field.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from rediscover.core.milestones import RANK, parse_milestone
+from rediscover.query.errors import InvalidQuery
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 200
+SORTS = ("relevance", "last_in_process")
+MAX_QUERY_LENGTH = 1000
+MAX_LIST = 200
+
+
+def normalize_label(value: str) -> str:
+    """How tags, sources and rejection reasons compare: casefolded, whitespace collapsed."""
+    return " ".join(value.split()).casefold()
+
+
+def normalize_email(value: str) -> str:
+    """The exact-email filter's form: trimmed and lowercased."""
+    return value.strip().lower()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is searching: their team and their ATS identities (``"<connection_id>:<user>"``)."""
+
+    team_id: int
+    access_tokens: frozenset[str] = frozenset()
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Every filter of a search (DESIGN.md "Semantics that must hold on every backend")."""
+
+    query: str | None = None
+    # application filters: one seen application must satisfy all of them together
+    job_ids: tuple[int, ...] = ()
+    job_title: str | None = None
+    rejection_reasons: tuple[str, ...] = ()  # normalised names
+    sources: tuple[str, ...] = ()  # normalised names
+    reached_stage: str | None = None  # milestone; matches that one and later ones
+    scorecard_ratio: float | None = None  # positive / (positive + negative) >= this
+    applied_after: datetime | None = None
+    applied_before: datetime | None = None
+    # person filters
+    tags: tuple[str, ...] = ()  # normalised; a person must carry all of them
+    emails: tuple[str, ...] = ()  # normalised; any of them
+    exclude_strong_no: bool = False
+    last_in_process_after: datetime | None = None
+    last_in_process_before: datetime | None = None
+    include_active: bool = False
+    # presentation
+    sort: str = "relevance"
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+    @property
+    def reached_rank(self) -> int | None:
+        return RANK[self.reached_stage] if self.reached_stage else None
+
+    @property
+    def has_application_filters(self) -> bool:
+        return bool(
+            self.job_ids
+            or self.job_title
+            or self.rejection_reasons
+            or self.sources
+            or self.reached_stage
+            or self.scorecard_ratio is not None
+            or self.applied_after
+            or self.applied_before
+        )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SearchRequest:
+        """Validate untrusted input into a request (unknown keys are errors, not ignored)."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InvalidQuery("The search body must be a JSON object.", field=None)
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise InvalidQuery(f"Unknown filter {key!r}.", field=key)
+        values: dict[str, Any] = {}
+        for name, parse in _PARSERS.items():
+            if name in data and data[name] is not None:
+                values[name] = parse(data[name], name)
+        request = cls(**values)
+        request._check_ranges()
+        return request
+
+    def _check_ranges(self) -> None:
+        for lo, hi in (
+            ("applied_after", "applied_before"),
+            ("last_in_process_after", "last_in_process_before"),
+        ):
+            a, b = getattr(self, lo), getattr(self, hi)
+            if a and b and a >= b:
+                raise InvalidQuery(f"{lo} must be earlier than {hi}.", field=lo)
+
+    def with_cursor(self, cursor: str | None) -> SearchRequest:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["cursor"] = cursor
+        return SearchRequest(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON-able data (for audit, saved searches, the CLI)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, (), False) or (f.name == "sort" and value == "relevance"):
+                continue
+            if f.name == "limit" and value == DEFAULT_LIMIT:
+                continue
+            out[f.name] = value.isoformat() if isinstance(value, datetime) else (
+                list(value) if isinstance(value, tuple) else value
+            )
+        return out
+
+
+# --------------------------------------------------------------------------- field parsers
+
+
+def _text(value: Any, name: str, max_length: int = MAX_QUERY_LENGTH) -> str | None:
+    if not isinstance(value, str):
+        raise InvalidQuery(f"{name} must be a string.", field=name)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidQuery(f"{name} is longer than {max_length} characters.", field=name)
+    return value or None
+
+
+def _str_list(value: Any, name: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidQuery(f"{name} must be a list of strings.", field=name)
+    if len(value) > MAX_LIST:
+        raise InvalidQuery(f"{name} has more than {MAX_LIST} values.", field=name)
+    return tuple(v for v in value if v.strip())
+
+
+def _labels(value: Any, name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalize_label(v) for v in _str_list(value, name)))
+
+
+def _emails(value: Any, name: str) -> tuple[str, ...]:
+    emails = tuple(dict.fromkeys(normalize_email(v) for v in _str_list(value, name)))
+    for email in emails:
+        if "@" not in email:
+            raise InvalidQuery(f"{email!r} is not an email address.", field=name)
+    return emails
+
+
+def _ids(value: Any, name: str) -> tuple[int, ...]:
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        raise InvalidQuery(f"{name} must be a list of at most {MAX_LIST} ids.", field=name)
+    out = []
+    for v in value:
+        if isinstance(v, bool):
+            raise InvalidQuery(f"{name} must hold integer ids.", field=name)
+        try:
+            out.append(int(v))
+        except (TypeError, ValueError):
+            raise InvalidQuery(f"{name} must hold integer ids; got {v!r}.", field=name) from None
+    return tuple(dict.fromkeys(out))
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.lower() in ("true", "1", "yes")
+    raise InvalidQuery(f"{name} must be true or false.", field=name)
+
+
+def _ratio(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidQuery(f"{name} must be a number between 0 and 1.", field=name)
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise InvalidQuery(f"{name} must be a number between 0 and 1.", field=name) from None
+    if ratio > 1 and ratio <= 100 and isinstance(value, str) and value.endswith("%"):
+        ratio /= 100
+    if not 0 <= ratio <= 1:
+        raise InvalidQuery(f"{name} must be between 0 and 1; got {value!r}.", field=name)
+    return ratio
+
+
+def _milestone(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidQuery(f"{name} must be a milestone name.", field=name)
+    try:
+        return parse_milestone(value)
+    except ValueError as exc:
+        raise InvalidQuery(str(exc), field=name) from None
+
+
+def parse_bound(value: Any, name: str) -> datetime:
+    """A date (start of that day, UTC) or a full ISO timestamp (naive = UTC)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidQuery(f"{name} must be a date (YYYY-MM-DD) or an ISO timestamp.", field=name)
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=timezone.utc)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidQuery(
+            f"{name} must be a date (YYYY-MM-DD) or an ISO timestamp; got {value!r}.", field=name
+        ) from None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(
+        timezone.utc
+    )
+
+
+def _sort(value: Any, name: str) -> str:
+    if value not in SORTS:
+        raise InvalidQuery(f"{name} must be one of {', '.join(SORTS)}.", field=name)
+    return value
+
+
+def _limit(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidQuery(f"{name} must be an integer.", field=name)
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise InvalidQuery(f"{name} must be an integer.", field=name) from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidQuery(f"{name} must be between 1 and {MAX_LIMIT}.", field=name)
+    return limit
+
+
+def _cursor(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidQuery(f"{name} must be a cursor string from a previous page.", field=name)
+    decode_cursor(value)  # validates
+    return value
+
+
+_PARSERS = {
+    "query": _text,
+    "job_ids": _ids,
+    "job_title": _text,
+    "rejection_reasons": _labels,
+    "sources": _labels,
+    "reached_stage": _milestone,
+    "scorecard_ratio": _ratio,
+    "applied_after": parse_bound,
+    "applied_before": parse_bound,
+    "tags": _labels,
+    "emails": _emails,
+    "exclude_strong_no": _bool,
+    "last_in_process_after": parse_bound,
+    "last_in_process_before": parse_bound,
+    "include_active": _bool,
+    "sort": _sort,
+    "limit": _limit,
+    "cursor": _cursor,
+}
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+def encode_cursor(key: list[Any]) -> str:
+    """An opaque cursor holding the sort key of the last row of a page."""
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    """The sort key inside a cursor; ``InvalidQuery(field="cursor")`` if it is not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise InvalidQuery("The cursor is not valid; start again without it.", field="cursor") from None
+    if not isinstance(key, list) or not key:
+        raise InvalidQuery("The cursor is not valid; start again without it.", field="cursor")
+    return key
