@@ -1,7 +1,7 @@
 """Search documents: one per searchable person, with their applications nested.
 
-The indexer builds these from the store (``build_documents``) and hands them to a backend;
-backends store them and answer queries without reading the store again. Only what search
+The indexer builds these from the store (``indexer.build.build_documents``) and hands them to a
+backend; backends store them and answer queries without reading the store again. Only what search
 needs is here. A person who must never appear (private record, hired, no non-prospect
 application, anonymised) gets no document at all.
 """

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from rediscover.core.milestones import RANK, parse_milestone
+# Defined next to the indexer, which writes the same keys the filters compare against.
+from rediscover.indexer.text import normalize_email, normalize_label
 from rediscover.query.errors import InvalidQuery
 
 DEFAULT_LIMIT = 25
@@ -19,16 +21,6 @@ MAX_LIMIT = 200
 SORTS = ("relevance", "last_in_process")
 MAX_QUERY_LENGTH = 1000
 MAX_LIST = 200
-
-
-def normalize_label(value: str) -> str:
-    """How tags, sources and rejection reasons compare: casefolded, whitespace collapsed."""
-    return " ".join(value.split()).casefold()
-
-
-def normalize_email(value: str) -> str:
-    """The exact-email filter's form: trimmed and lowercased."""
-    return value.strip().lower()
 
 
 @dataclass(frozen=True)

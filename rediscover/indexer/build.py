@@ -1,0 +1,278 @@
+"""Store rows -> search documents: one ``PersonDocument`` per searchable person, or None.
+
+A person gets no document at all (DESIGN "Population") when any of their records is private,
+anonymised or hired (through any application, seen or not), or when they have no application
+other than prospect ones. Prospect applications (status ``prospect`` or no job) are dropped
+entirely: no filter, column, keyword, activity or "active" flag comes from them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from rediscover.core.enums import (
+    ApplicationStatus,
+    ExtractionStatus,
+    Recommendation,
+    ScorecardStatus,
+)
+from rediscover.core.milestones import RANK
+from rediscover.core.models import (
+    Application,
+    ApplicationSource,
+    Attachment,
+    Candidate,
+    ExtractedText,
+    Job,
+    Person,
+    Scorecard,
+    Stage,
+    StageEvent,
+)
+from rediscover.indexer.batches import chunked
+from rediscover.indexer.documents import ApplicationDoc, PersonDocument
+from rediscover.indexer.text import normalize_email, normalize_label
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+BATCH = 200  # people loaded per round trip
+# Attachment types whose text is searchable; None = the ATS did not say (most send "resume").
+TEXT_ATTACHMENT_TYPES = (None, "resume", "cv", "cover_letter")
+INDEXED_STATUSES = (ApplicationStatus.OPEN.value, ApplicationStatus.CLOSED.value)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+_LOAD = selectinload(Person.candidates).options(
+    joinedload(Candidate.connection),
+    selectinload(Candidate.emails),
+    selectinload(Candidate.tags),
+    selectinload(Candidate.attachments),
+    selectinload(Candidate.applications).options(
+        joinedload(Application.job).selectinload(Job.team_members),
+        joinedload(Application.current_stage),
+        joinedload(Application.rejection_reason),
+        selectinload(Application.sources).joinedload(ApplicationSource.source),
+        selectinload(Application.stage_events).joinedload(StageEvent.stage),
+        selectinload(Application.scorecards).joinedload(Scorecard.stage),
+    ),
+)
+
+
+def build_document(session: Session, person_id: int) -> PersonDocument | None:
+    """The search document of one person, or None when they must not be searchable."""
+    return build_documents(session, [person_id])[person_id]
+
+
+def build_documents(
+    session: Session, person_ids: Iterable[int]
+) -> dict[int, PersonDocument | None]:
+    """Documents of several people (None for those not searchable or gone), batched."""
+    out: dict[int, PersonDocument | None] = {}
+    for chunk in chunked(sorted(set(person_ids)), BATCH):
+        out.update(dict.fromkeys(chunk))
+        people = session.scalars(
+            select(Person).where(Person.id.in_(chunk)).options(_LOAD).execution_options(
+                populate_existing=True
+            )
+        ).all()
+        hashes = {f.content_hash for p in people for c in p.candidates for f in c.attachments}
+        texts = _texts(session, hashes)
+        for person in people:
+            out[person.id] = person_document(person, texts)
+    return out
+
+
+def iter_documents(
+    session_factory: sessionmaker[Session], person_ids: Iterable[int]
+) -> Iterator[PersonDocument]:
+    """Yield the documents of searchable people, a batch per short-lived session (bulk loads)."""
+    for chunk in chunked(person_ids, BATCH):
+        with session_factory() as session:
+            docs = build_documents(session, chunk)
+        yield from (doc for doc in docs.values() if doc is not None)
+
+
+def _texts(session: Session, hashes: set[str | None]) -> dict[str, str]:
+    wanted = [h for h in hashes if h]
+    texts: dict[str, str] = {}
+    for chunk in chunked(wanted):
+        rows = session.execute(
+            select(ExtractedText.content_hash, ExtractedText.text).where(
+                ExtractedText.content_hash.in_(chunk),
+                ExtractedText.status == ExtractionStatus.OK.value,
+            )
+        )
+        texts.update({h: t for h, t in rows})
+    return texts
+
+
+# --------------------------------------------------------------------------- person
+
+
+def person_document(person: Person, texts: dict[str, str]) -> PersonDocument | None:
+    """Build one person's document from loaded rows; None when they must not appear."""
+    candidates = list(person.candidates)
+    if not candidates or any(is_hidden(c) for c in candidates):
+        return None
+    applications = [a for c in candidates for a in c.applications]
+    if any(a.status == ApplicationStatus.HIRED.value for a in applications):
+        return None
+    indexed = [a for a in applications if not is_prospect(a)]
+    if not indexed:
+        return None
+    by_recency = sorted(candidates, key=_recency, reverse=True)
+    latest = by_recency[0]
+    attachments = [f for c in candidates for f in c.attachments]
+    doc = PersonDocument(
+        person_id=person.id,
+        team_id=person.team_id,
+        name=latest.name,
+        location=latest.location,
+        emails=_emails(by_recency),
+        origins=sorted({c.connection.name for c in candidates}),
+        has_open=any(a.status == ApplicationStatus.OPEN.value for a in indexed),
+        resume_text=_attachment_text([f for f in attachments if f.application_id is None], texts),
+        as_of=max((c.synced_at for c in candidates if c.synced_at), default=None),
+        applications=[application_document(a, attachments, texts) for a in indexed],
+    )
+    doc.title, doc.company = _position(by_recency)
+    doc.tags, doc.tag_keys = _tags(by_recency)
+    doc.applications.sort(key=lambda a: a.application_id)
+    return doc
+
+
+def is_hidden(candidate: Candidate) -> bool:
+    """A record that hides its whole person: private or anonymised in its ATS."""
+    return candidate.is_private or is_anonymized(candidate)
+
+
+def is_anonymized(candidate: Candidate) -> bool:
+    """Anonymised by the ATS (flag, or Greenhouse's "Anonymized" + remote id as last name)."""
+    greenhouse_style = (
+        candidate.first_name == "Anonymized" and candidate.last_name == candidate.remote_id
+    )
+    return candidate.anonymized or greenhouse_style
+
+
+def is_prospect(application: Application) -> bool:
+    """Prospect (no job, prospect status) or anything that is not open/closed."""
+    return application.job_id is None or application.status not in INDEXED_STATUSES
+
+
+def _recency(candidate: Candidate) -> tuple[datetime, int]:
+    return (candidate.remote_updated_at or candidate.synced_at or _EPOCH, candidate.id)
+
+
+def _position(by_recency: list[Candidate]) -> tuple[str | None, str | None]:
+    # Title and company from the newest record that has either, so they stay a pair.
+    for candidate in by_recency:
+        if candidate.title or candidate.company:
+            return candidate.title or None, candidate.company or None
+    return None, None
+
+
+def _emails(by_recency: list[Candidate]) -> list[str]:
+    emails = (normalize_email(e.normalized or e.value) for c in by_recency for e in c.emails)
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def _tags(by_recency: list[Candidate]) -> tuple[list[str], list[str]]:
+    tags: dict[str, str] = {}
+    for candidate in by_recency:
+        for tag in candidate.tags:
+            key = normalize_label(tag.name)
+            if key:
+                tags.setdefault(key, " ".join(tag.name.split()))
+    return list(tags.values()), list(tags.keys())
+
+
+def _attachment_text(attachments: list[Attachment], texts: dict[str, str]) -> str:
+    hashes = dict.fromkeys(
+        f.content_hash
+        for f in sorted(attachments, key=lambda f: f.id)
+        if f.type in TEXT_ATTACHMENT_TYPES and f.content_hash in texts
+    )
+    return "\n\n".join(texts[h] for h in hashes)
+
+
+# --------------------------------------------------------------------------- application
+
+
+def application_document(
+    app: Application, attachments: list[Attachment], texts: dict[str, str]
+) -> ApplicationDoc:
+    """One indexed (open or closed) application of a person."""
+    job = app.job
+    assert job is not None  # prospects (no job) never get here
+    stage_name, milestone = furthest_stage(app)
+    reason = app.rejection_reason
+    sources = [s.source.name for s in sorted(app.sources, key=lambda s: s.position)]
+    doc = ApplicationDoc(
+        application_id=app.id,
+        connection_id=app.connection_id,
+        job_id=job.id,
+        job_title=job.title or "",
+        status=app.status,
+        confidential=bool(job.confidential),
+        access=sorted({f"{job.connection_id}:{m.remote_user_id}" for m in job.team_members}),
+        requisition_id=job.requisition_id,
+        stage_name=stage_name,
+        milestone=milestone,
+        milestone_rank=RANK.get(milestone or "", 0),
+        rejection_reason=reason.name if reason else None,
+        rejection_reason_key=normalize_label(reason.name) if reason else None,
+        rejection_type=reason.type_key if reason else None,
+        sources=sources,
+        source_keys=[normalize_label(s) for s in sources],
+        applied_at=app.applied_at,
+        rejected_at=app.rejected_at,
+        last_activity_at=last_activity(app),
+        resume_text=_attachment_text([f for f in attachments if f.application_id == app.id], texts),
+    )
+    _count_scorecards(doc, app.scorecards)
+    return doc
+
+
+def furthest_stage(app: Application) -> tuple[str | None, str | None]:
+    """The furthest stage reached (name, milestone): highest milestone, then stage order.
+
+    Looks at the stage history, the current stage and the stages scorecards were written in
+    (an interview happened there even if the ATS kept no history).
+    """
+    stages: list[Stage] = [e.stage for e in app.stage_events if e.stage is not None]
+    stages += [app.current_stage] if app.current_stage is not None else []
+    stages += [s.stage for s in app.scorecards if s.stage is not None]
+    if not stages:
+        named = [e.stage_name for e in app.stage_events if e.stage_name]
+        return (app.current_stage_name or (named[-1] if named else None)), None
+    best = max(stages, key=lambda s: (RANK.get(s.milestone or "", 0), s.sort_order, s.id))
+    return best.name, best.milestone
+
+
+def last_activity(app: Application) -> datetime | None:
+    """When the application last moved: the ATS's value, else its newest known date."""
+    if app.last_activity_at:
+        return app.last_activity_at
+    dates = [app.rejected_at, app.applied_at]
+    dates += [d for e in app.stage_events for d in (e.entered_at, e.exited_at)]
+    return max((d for d in dates if d), default=None)
+
+
+def _count_scorecards(doc: ApplicationDoc, scorecards: list[Scorecard]) -> None:
+    # Only submitted cards count for or against; drafts and pending ones are "pending";
+    # no-decision cards count nowhere (DESIGN "Scorecards").
+    for card in scorecards:
+        if card.status != ScorecardStatus.SUBMITTED.value:
+            doc.pending += 1
+            continue
+        rec = card.recommendation
+        if rec in (Recommendation.YES.value, Recommendation.STRONG_YES.value):
+            doc.positive += 1
+            doc.strong_yes += rec == Recommendation.STRONG_YES.value
+        elif rec in (Recommendation.NO.value, Recommendation.STRONG_NO.value):
+            doc.negative += 1
+            doc.strong_no += rec == Recommendation.STRONG_NO.value

@@ -1,0 +1,367 @@
+"""The SQLite compiler: a ``SearchPlan`` -> SQL over the embedded index (builds, no I/O).
+
+Every statement starts from the same common table expressions:
+
+- ``seen``: the applications this viewer may see that count for this search (closed, plus
+  open ones with ``include_active``). Everything else — matching, keywords, columns, last
+  in process, facets, totals — reads applications only through ``seen``, which is how an
+  unseen (confidential) application cannot leak anywhere.
+- ``hits`` / ``hitmask`` (with keywords): per person and keyword leaf, whether it matched the
+  person's text or the text of one of their ``seen`` applications, and its best bm25 score.
+  The AND/OR/NOT tree is then evaluated per person over those flags.
+- ``matched``: people of the viewer's team passing every filter, with their last in process
+  and score; ``filtered`` applies the last-in-process bounds.
+
+``read_search`` / ``read_facets`` turn the backend's raw rows into results.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rediscover.core.milestones import LABELS, MILESTONES
+from rediscover.indexer.backends.sqlite import (
+    APPLICATION_ACCESS,
+    APPLICATION_SOURCES,
+    APPLICATION_TEXT,
+    APPLICATION_TEXT_COLUMNS,
+    APPLICATIONS,
+    PEOPLE,
+    PERSON_EMAILS,
+    PERSON_TAGS,
+    PERSON_TEXT,
+    PERSON_TEXT_COLUMNS,
+    Statement,
+    from_micros,
+    to_micros,
+)
+from rediscover.indexer.text import fold
+from rediscover.query.parser import And, Not, Or, Prefix, evaluate, leaves, positive_leaves
+from rediscover.query.plan import RELEVANCE, RawPage
+from rediscover.query.ranking import APPLICATION_FIELD_BOOSTS, PERSON_FIELD_BOOSTS
+from rediscover.query.results import FACETS, FacetValue, ResultRow, ScorecardCounts
+
+if TYPE_CHECKING:
+    from rediscover.query.parser import Leaf, Node
+    from rediscover.query.plan import SearchPlan
+
+NO_ACTIVITY = -(2**62)  # sort key of people without any activity date: after everyone else
+FACET_SIZE = 50  # values per facet, most frequent first
+
+
+class _Params:
+    """Collects named parameters while SQL is being written."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+    def many(self, values: Any) -> str:
+        return ", ".join(self.add(v) for v in values)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def compile_search(plan: SearchPlan) -> list[Statement]:
+    """One statement: the exact total plus the requested page with its columns."""
+    p = _Params()
+    order = _order(plan)
+    sql = f"""
+{_base_ctes(plan, p)},
+page AS (
+    SELECT * FROM filtered WHERE {_after(plan, p)} ORDER BY {order} LIMIT {p.add(plan.fetch)}
+)
+SELECT t.total, d.* FROM (SELECT COUNT(*) AS total FROM filtered) AS t
+LEFT JOIN (
+    SELECT pg.person_id, pg.lip, pg.score, pg.sk_lip,
+           pe.name, pe.title, pe.company, pe.location, pe.emails, pe.origins,
+           a.job_title, a.stage_name, a.milestone, a.source, a.rejection_reason,
+           sc.positive, sc.negative, sc.strong_no, sc.pending
+    FROM page AS pg
+    JOIN {PEOPLE} AS pe ON pe.person_id = pg.person_id
+    LEFT JOIN {APPLICATIONS} AS a ON a.application_id = (
+        SELECT s.application_id FROM seen AS s WHERE s.person_id = pg.person_id
+        ORDER BY s.last_activity_at DESC NULLS LAST, s.application_id DESC LIMIT 1
+    )
+    LEFT JOIN (
+        SELECT s.person_id, SUM(s.positive) AS positive, SUM(s.negative) AS negative,
+               SUM(s.strong_no) AS strong_no, SUM(s.pending) AS pending
+        FROM seen AS s WHERE s.person_id IN (SELECT person_id FROM page)
+        GROUP BY s.person_id
+    ) AS sc ON sc.person_id = pg.person_id
+) AS d ON 1
+ORDER BY {order}"""
+    return [Statement(sql, p.values)]
+
+
+def read_search(raw: list[list[dict[str, Any]]], plan: SearchPlan) -> RawPage:
+    """Rows and sort keys from what ``compile_search``'s statement returned."""
+    records = raw[0]
+    page = RawPage(total=records[0]["total"] if records else 0)
+    for r in records:
+        if r["person_id"] is None:  # the empty page's lone total row
+            continue
+        page.rows.append(_row(r, with_score=plan.expr is not None))
+        tail = [r["sk_lip"], r["person_id"]]
+        page.keys.append([r["score"], *tail] if plan.order == RELEVANCE else tail)
+    return page
+
+
+def compile_facets(plan: SearchPlan) -> list[Statement]:
+    """One statement counting, per facet value, the people matching the search that have it."""
+    p = _Params()
+    ranks = ", ".join(f"('{m}', {i + 1})" for i, m in enumerate(MILESTONES))
+    sql = f"""
+{_base_ctes(plan, p)},
+fseen AS MATERIALIZED (SELECT s.* FROM seen AS s JOIN filtered AS f ON f.person_id = s.person_id)
+SELECT 'job' AS facet, CAST(job_id AS TEXT) AS value, MAX(job_title) AS label,
+       COUNT(DISTINCT person_id) AS n
+FROM fseen WHERE job_id IS NOT NULL GROUP BY job_id
+UNION ALL
+SELECT 'rejection_reason', rejection_reason_key, MIN(rejection_reason), COUNT(DISTINCT person_id)
+FROM fseen WHERE rejection_reason_key IS NOT NULL GROUP BY rejection_reason_key
+UNION ALL
+SELECT 'source', src.source_key, MIN(src.source), COUNT(DISTINCT fs.person_id)
+FROM fseen AS fs JOIN {APPLICATION_SOURCES} AS src ON src.application_id = fs.application_id
+GROUP BY src.source_key
+UNION ALL
+SELECT 'tag', t.tag_key, MIN(t.tag), COUNT(*)
+FROM {PERSON_TAGS} AS t JOIN filtered AS f ON f.person_id = t.person_id GROUP BY t.tag_key
+UNION ALL
+SELECT 'milestone', m.column1, m.column1, COUNT(*)
+FROM (SELECT person_id, MAX(milestone_rank) AS r FROM fseen GROUP BY person_id) AS x
+JOIN (VALUES {ranks}) AS m ON x.r >= m.column2
+GROUP BY m.column1"""
+    return [Statement(sql, p.values)]
+
+
+def read_facets(raw: list[list[dict[str, Any]]]) -> dict[str, list[FacetValue]]:
+    """Facet values from what ``compile_facets``'s statement returned."""
+    out: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    for r in raw[0]:
+        label = LABELS.get(r["value"], r["value"]) if r["facet"] == "milestone" else r["label"]
+        value = FacetValue(value=r["value"], label=label or r["value"], count=r["n"])
+        out[r["facet"]].append(value)
+    # Milestones read in their own order (a funnel); the others by frequency.
+    out["milestone"].sort(key=lambda v: MILESTONES.index(v.value))
+    for name in ("rejection_reason", "source", "job", "tag"):
+        out[name] = sorted(out[name], key=lambda v: (-v.count, v.label.casefold()))[:FACET_SIZE]
+    return out
+
+
+# --------------------------------------------------------------------------- shared CTEs
+
+
+def _base_ctes(plan: SearchPlan, p: _Params) -> str:
+    request = plan.request
+    ctes = [_seen(plan, p)]
+    hit_join, keyword, score = "", "1", "0"
+    if plan.expr is not None:
+        ids = {leaf: i for i, leaf in enumerate(dict.fromkeys(leaves(plan.expr)))}
+        ctes += _hits(ids, p)
+        # People matching no leaf can only pass a query like "NOT java": join loosely then.
+        loose = evaluate(plan.expr, lambda _leaf: False)
+        hit_join = f"{'LEFT ' if loose else ''}JOIN hitmask AS h ON h.person_id = pe.person_id"
+        keyword = _boolean(plan.expr, ids)
+        score = _score(plan.expr, ids)
+    where = [f"pe.team_id = {p.add(plan.viewer.team_id)}"]
+    if not request.include_active:
+        where.append("pe.has_open = 0")
+    # Uncorrelated IN (...) subqueries: each runs once, through whichever index fits its
+    # filter (job, tag, email), instead of once per person.
+    app_filters = " AND ".join(_application_filters(plan, p)) or "1"
+    where.append(f"pe.person_id IN (SELECT s.person_id FROM seen AS s WHERE {app_filters})")
+    where += _person_filters(plan, p)
+    where.append(keyword)
+    ctes.append(f"""matched AS (
+    SELECT pe.person_id AS person_id,
+           (SELECT MAX(s.last_activity_at) FROM seen AS s WHERE s.person_id = pe.person_id) AS lip,
+           {score} AS score
+    FROM {PEOPLE} AS pe {hit_join}
+    WHERE {" AND ".join(where)}
+)""")
+    ctes.append(f"""filtered AS MATERIALIZED (
+    SELECT person_id, lip, score, COALESCE(lip, {NO_ACTIVITY}) AS sk_lip FROM matched
+    WHERE {" AND ".join(_lip_filters(plan, p)) or "1"}
+)""")
+    return "WITH " + ",\n".join(ctes)
+
+
+def _seen(plan: SearchPlan, p: _Params) -> str:
+    statuses = ["closed", "open"] if plan.request.include_active else ["closed"]
+    visible = "a.confidential = 0"
+    tokens = sorted(plan.viewer.access_tokens)
+    if tokens:
+        visible = (
+            f"(a.confidential = 0 OR EXISTS (SELECT 1 FROM {APPLICATION_ACCESS} AS x "
+            f"WHERE x.application_id = a.application_id AND x.token IN ({p.many(tokens)})))"
+        )
+    # NOT MATERIALIZED: each use is a lookup by person or application id, never a full scan.
+    return f"""seen AS NOT MATERIALIZED (
+    SELECT a.* FROM {APPLICATIONS} AS a WHERE a.status IN ({p.many(statuses)}) AND {visible}
+)"""
+
+
+def _application_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    """Conditions on one ``seen`` application ``s``; all must hold on the same one."""
+    r = plan.request
+    conds = []
+    if r.job_ids:
+        conds.append(f"s.job_id IN ({p.many(r.job_ids)})")
+    if r.job_title:
+        conds.append(f"instr(s.job_title_key, {p.add(fold(r.job_title))}) > 0")
+    if r.rejection_reasons:
+        conds.append(f"s.rejection_reason_key IN ({p.many(r.rejection_reasons)})")
+    if r.sources:
+        conds.append(
+            f"EXISTS (SELECT 1 FROM {APPLICATION_SOURCES} AS src WHERE src.application_id = "
+            f"s.application_id AND src.source_key IN ({p.many(r.sources)}))"
+        )
+    if r.reached_rank:
+        conds.append(f"s.milestone_rank >= {p.add(r.reached_rank)}")
+    if r.scorecard_ratio is not None:
+        conds.append(f"s.ratio >= {p.add(r.scorecard_ratio)}")  # NULL (no cards) fails
+    if r.applied_after:
+        conds.append(f"s.applied_at >= {p.add(to_micros(r.applied_after))}")
+    if r.applied_before:
+        conds.append(f"s.applied_at < {p.add(to_micros(r.applied_before))}")
+    return conds
+
+
+def _person_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    r = plan.request
+    conds = [
+        f"pe.person_id IN (SELECT t.person_id FROM {PERSON_TAGS} AS t "
+        f"WHERE t.tag_key = {p.add(tag)})"
+        for tag in r.tags
+    ]
+    if r.emails:
+        conds.append(
+            f"pe.person_id IN (SELECT e.person_id FROM {PERSON_EMAILS} AS e "
+            f"WHERE e.email IN ({p.many(r.emails)}))"
+        )
+    if r.exclude_strong_no:
+        conds.append(
+            "pe.person_id NOT IN (SELECT s.person_id FROM seen AS s WHERE s.strong_no > 0)"
+        )
+    return conds
+
+
+def _lip_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    r = plan.request
+    conds = []
+    if r.last_in_process_after:
+        conds.append(f"lip >= {p.add(to_micros(r.last_in_process_after))}")
+    if r.last_in_process_before:
+        conds.append(f"lip < {p.add(to_micros(r.last_in_process_before))}")
+    return conds
+
+
+# --------------------------------------------------------------------------- keywords
+
+
+def _hits(ids: dict[Leaf, int], p: _Params) -> list[str]:
+    # bm25() takes one weight per column, in the table's column order.
+    person_w = ", ".join(str(PERSON_FIELD_BOOSTS[c]) for c in PERSON_TEXT_COLUMNS)
+    app_w = ", ".join(str(APPLICATION_FIELD_BOOSTS[c]) for c in APPLICATION_TEXT_COLUMNS)
+    parts = []
+    for leaf, i in ids.items():
+        match = p.add(fts_match(leaf))
+        parts.append(
+            f"SELECT rowid AS person_id, {i} AS leaf, bm25({PERSON_TEXT}, {person_w}) AS score "
+            f"FROM {PERSON_TEXT} WHERE {PERSON_TEXT} MATCH {match}"
+        )
+        # Application text counts only through seen applications.
+        parts.append(
+            f"SELECT s.person_id, {i}, t.score FROM (SELECT rowid AS application_id, "
+            f"bm25({APPLICATION_TEXT}, {app_w}) AS score FROM {APPLICATION_TEXT} "
+            f"WHERE {APPLICATION_TEXT} MATCH {match}) AS t "
+            f"JOIN seen AS s ON s.application_id = t.application_id"
+        )
+    flags = ", ".join(
+        f"MAX(leaf = {i}) AS m{i}, MIN(CASE WHEN leaf = {i} THEN score END) AS b{i}"
+        for i in ids.values()
+    )
+    union = "\n    UNION ALL ".join(parts)
+    return [
+        f"hits AS MATERIALIZED (\n    {union}\n)",
+        f"hitmask AS MATERIALIZED (SELECT person_id, {flags} FROM hits GROUP BY person_id)",
+    ]
+
+
+def fts_match(leaf: Leaf) -> str:
+    """The FTS5 query string for one leaf: always a quoted string (no FTS operators leak in)."""
+    quoted = '"' + leaf.text.replace('"', '""') + '"'
+    return quoted + "*" if isinstance(leaf, Prefix) else quoted
+
+
+def _boolean(node: Node, ids: dict[Leaf, int]) -> str:
+    if isinstance(node, (And, Or)):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_boolean(item, ids) for item in node.items) + ")"
+    if isinstance(node, Not):
+        return f"NOT {_boolean(node.item, ids)}"
+    return f"(COALESCE(h.m{ids[node]}, 0) = 1)"
+
+
+def _score(node: Node, ids: dict[Leaf, int]) -> str:
+    # bm25() is lower-is-better (negative); sum each matched positive leaf's best hit. MIN and
+    # a fixed summation order make the score exactly reproducible, so a cursor can compare it
+    # with "=" on the next page.
+    terms = [f"COALESCE(h.b{ids[leaf]}, 0)" for leaf in dict.fromkeys(positive_leaves(node))]
+    return f"-({' + '.join(terms)})" if terms else "0"
+
+
+# --------------------------------------------------------------------------- ordering
+
+
+def _order(plan: SearchPlan) -> str:
+    if plan.order == RELEVANCE:
+        return "score DESC, sk_lip DESC, person_id ASC"
+    return "sk_lip DESC, person_id ASC"
+
+
+def _after(plan: SearchPlan, p: _Params) -> str:
+    """Rows strictly after the cursor's sort key, in the same order as ``_order``."""
+    if not plan.after:
+        return "1"
+    *head, lip, pid = plan.after
+    lip_p, pid_p = p.add(lip), p.add(pid)
+    cond = f"(sk_lip < {lip_p} OR (sk_lip = {lip_p} AND person_id > {pid_p}))"
+    if plan.order == RELEVANCE:
+        score_p = p.add(head[0])
+        cond = f"(score < {score_p} OR (score = {score_p} AND {cond}))"
+    return cond
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _row(r: dict[str, Any], with_score: bool) -> ResultRow:
+    return ResultRow(
+        person_id=r["person_id"],
+        name=r["name"],
+        emails=json.loads(r["emails"]),
+        title=r["title"],
+        company=r["company"],
+        last_in_process=from_micros(r["lip"]),
+        job_title=r["job_title"],
+        stage=r["stage_name"],
+        milestone=r["milestone"],
+        source=r["source"],
+        rejection_reason=r["rejection_reason"],
+        scorecards=ScorecardCounts(
+            positive=r["positive"] or 0,
+            negative=r["negative"] or 0,
+            strong_no=r["strong_no"] or 0,
+            pending=r["pending"] or 0,
+        ),
+        origins=json.loads(r["origins"]),
+        location=r["location"],
+        score=r["score"] if with_score else None,
+    )
