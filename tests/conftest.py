@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from rediscover.core.db import make_engine, sqlite_url
 from rediscover.core.models import Base
 
+# Elasticsearch fixtures (es_url, es_client, es_backend): one osmem-server per session.
+pytest_plugins = ["es.osmem"]
+
 PG_URL = os.environ.get("REDISCOVER_TEST_DATABASE_URL", "")
 
 

@@ -1,0 +1,454 @@
+"""The Elasticsearch compiler: a ``SearchPlan`` -> a search body, built with the DSL (no I/O).
+
+One document per person with applications nested, so every rule is a ``nested`` clause over
+the applications this viewer may see that count for this search (``seen``: closed, plus
+open with ``include_active``; not on a confidential job whose team the viewer is off):
+
+- application filters sit together in one nested clause, so one application must satisfy
+  all of them; the same clause with no filters says "has a seen application at all";
+- a keyword leaf matches the person's own text or the text of a seen application; the
+  AND/OR/NOT tree is evaluated in filter context, and each positive leaf adds its score
+  (``should``), like the embedded backend sums its best hit per leaf;
+- last in process is the newest ``last_activity_at`` of seen applications: a nested max
+  sort, and nested range clauses for its bounds;
+- facets aggregate seen applications of matching people and count people with
+  ``reverse_nested`` (never applications).
+
+``read_search`` / ``read_facets`` turn the raw answer into rows and facet values; row
+columns are computed here from ``_source`` by the same seen rule.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from elasticsearch.dsl import A, Q, Search
+
+from rediscover.core.milestones import LABELS, MILESTONES, RANK
+from rediscover.indexer.text import fold
+from rediscover.mappings.elasticsearch import (
+    APPLICATION_TEXT_FIELDS,
+    NESTED_PATH,
+    PERSON_TEXT_FIELDS,
+    SOURCE_EXCLUDES,
+)
+from rediscover.query.parser import And, Not, Or, Phrase, Prefix, Term, positive_leaves
+from rediscover.query.plan import RELEVANCE, RawPage
+from rediscover.query.ranking import APPLICATION_FIELD_BOOSTS, PERSON_FIELD_BOOSTS
+from rediscover.query.results import FACETS, FacetValue, ResultRow, ScorecardCounts
+
+if TYPE_CHECKING:
+    from elasticsearch.dsl.query import Query
+
+    from rediscover.query.filters import SearchRequest, Viewer
+    from rediscover.query.parser import Leaf, Node
+    from rediscover.query.plan import SearchPlan
+
+APP = NESTED_PATH
+FACET_SIZE = 50  # values per facet shown, most frequent first
+TERMS_SIZE = 1000  # buckets fetched per facet before the exact sort and cut here
+LAST_ACTIVITY = f"{APP}.last_activity_at"
+# Sort key of people without any activity date in cursors: after everyone, and the number the
+# embedded backend uses. The cluster sorts them last ("missing": "_last") and reports
+# Long.MIN_VALUE for them; cursors carry NO_ACTIVITY instead (see ``_to_cursor``).
+NO_ACTIVITY = -(2**62)
+LONG_MIN = -(2**63)
+# Keyword scores are rounded to this many steps per point before sorting, so the score in a
+# cursor is an exact number: a float64 engine (osmem) and Elasticsearch's float32 scores
+# then compare a cursor's score exactly, and equal scores fall through to the tiebreakers.
+SCORE_SCALE = 10_000
+ROUND_SCORE = "Math.round(_score * params.scale)"
+
+
+# --------------------------------------------------------------------------- public
+
+
+def compile_search(plan: SearchPlan) -> Search:
+    """One request: the page (``search_after`` on a stable sort) and the exact total."""
+    query = build_query(plan)
+    search = (
+        Search()
+        .query(rounded_score(query) if plan.expr is not None else query)
+        .sort(*sort_clause(plan))
+        .source(excludes=list(SOURCE_EXCLUDES))
+        .extra(size=plan.fetch, track_total_hits=True)
+    )
+    if plan.expr is not None and plan.order != RELEVANCE:
+        search = search.extra(track_scores=True)  # rows show the score in any order
+    if plan.after:
+        search = search.extra(search_after=_from_cursor(plan.after))
+    return search
+
+
+def read_search(raw: dict[str, Any], plan: SearchPlan) -> RawPage:
+    """Rows, their sort keys and the exact total from a search response."""
+    hits = raw["hits"]
+    page = RawPage(total=int(hits["total"]["value"]))
+    statuses = seen_statuses(plan.request)
+    for hit in hits["hits"]:
+        score = float(hit.get("_score") or 0.0) / SCORE_SCALE if plan.expr is not None else None
+        page.rows.append(row_from_source(hit["_source"], plan.viewer, statuses, score))
+        page.keys.append(_to_cursor(hit["sort"]))
+    return page
+
+
+def compile_facets(plan: SearchPlan) -> Search:
+    """Facet counts over the people matching the search (no hits, no total)."""
+    search = Search().query(build_query(plan)).extra(size=0, track_total_hits=False)
+    apps = search.aggs.bucket("apps", "nested", path=APP)
+    apps = apps.bucket("seen", "filter", filter=seen(plan))
+    _job_facet(apps)
+    _reason_facet(apps)
+    _source_facet(apps)
+    _milestone_facet(apps)
+    _tag_facet(search)
+    return search
+
+
+def read_facets(raw: dict[str, Any]) -> dict[str, list[FacetValue]]:
+    """Facet values from an aggregation response, sorted like every backend sorts them."""
+    aggs = raw.get("aggregations") or {}
+    seen_aggs = aggs.get("apps", {}).get("seen", {})
+    out: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    out["job"] = _values(seen_aggs.get("job", {}))
+    out["rejection_reason"] = _values(seen_aggs.get("rejection_reason", {}))
+    out["source"] = _values(seen_aggs.get("sources", {}).get("source", {}))
+    out["tag"] = _values(aggs.get("tags", {}).get("tag", {}))
+    out["milestone"] = _milestones(seen_aggs.get("milestone", {}))
+    return out
+
+
+# --------------------------------------------------------------------------- the query
+
+
+def build_query(plan: SearchPlan) -> Query:
+    """Every filter of the plan, plus the keyword score, as one bool query."""
+    request, viewer = plan.request, plan.viewer
+    filters: list[Query] = [Q("term", team_id=viewer.team_id)]
+    if not request.include_active:
+        filters.append(Q("term", has_open=False))  # hidden while any application is open
+    filters.append(nested(seen(plan, *application_filters(request))))
+    filters += person_filters(request)
+    must_not: list[Query] = []
+    if request.exclude_strong_no:
+        must_not.append(nested(seen(plan, Q("range", **{f"{APP}.strong_no": {"gt": 0}}))))
+    bounds, excluded = last_in_process_filters(plan)
+    filters += bounds
+    must_not += excluded
+    should: list[Query] = []
+    if plan.expr is not None:
+        filters.append(keyword_filter(plan.expr, plan))
+        should = [leaf_query(leaf, plan) for leaf in dict.fromkeys(positive_leaves(plan.expr))]
+    return Q("bool", filter=filters, must_not=must_not, should=should)
+
+
+def rounded_score(query: Query) -> Query:
+    """``query`` with its score rounded to ``1 / SCORE_SCALE`` (see ``SCORE_SCALE``)."""
+    script = {"source": ROUND_SCORE, "params": {"scale": SCORE_SCALE}}
+    return Q("script_score", query=query, script=script)
+
+
+def seen(plan: SearchPlan, *conds: Query, scoring: Query | None = None) -> Query:
+    """An application this viewer may see and this search counts (and ``conds``, if given).
+
+    Used inside the nested scope; ``scoring`` is added as a ``must`` so its score counts.
+    """
+    status = Q("terms", **{f"{APP}.status": seen_statuses(plan.request)})
+    query = Q("bool", filter=[status, visible(plan.viewer), *conds])
+    return query if scoring is None else Q("bool", filter=query.filter, must=[scoring])
+
+
+def visible(viewer: Viewer) -> Query:
+    """Not confidential, or on a job whose team holds one of the viewer's ATS identities."""
+    public = Q("term", **{f"{APP}.confidential": False})
+    tokens = sorted(viewer.access_tokens)
+    if not tokens:
+        return public
+    team = Q("terms", **{f"{APP}.access": tokens})
+    return Q("bool", should=[public, team], minimum_should_match=1)
+
+
+def seen_statuses(request: SearchRequest) -> list[str]:
+    """Application statuses a search counts: closed, and open ones with ``include_active``."""
+    return ["closed", "open"] if request.include_active else ["closed"]
+
+
+def nested(query: Query, *, score_mode: str = "none") -> Query:
+    """``query`` over the applications; true when at least one application satisfies it."""
+    return Q("nested", path=APP, query=query, score_mode=score_mode)
+
+
+def application_filters(request: SearchRequest) -> list[Query]:
+    """Conditions on one application; the caller requires them together, on the same one."""
+    conds: list[Query] = []
+    if request.job_ids:
+        conds.append(Q("terms", **{f"{APP}.job_id": list(request.job_ids)}))
+    if request.job_title:
+        pattern = "*" + _escape_wildcard(fold(request.job_title)) + "*"
+        conds.append(Q("wildcard", **{f"{APP}.job_title_key": {"value": pattern}}))
+    if request.rejection_reasons:
+        conds.append(Q("terms", **{f"{APP}.rejection_reason_key": list(request.rejection_reasons)}))
+    if request.sources:
+        conds.append(Q("terms", **{f"{APP}.source_keys": list(request.sources)}))
+    if request.reached_rank:
+        conds.append(Q("range", **{f"{APP}.milestone_rank": {"gte": request.reached_rank}}))
+    if request.scorecard_ratio is not None:
+        # No cards means no ratio field, so the range fails, as it must.
+        conds.append(Q("range", **{f"{APP}.ratio": {"gte": request.scorecard_ratio}}))
+    if request.applied_after or request.applied_before:
+        applied = _date_range(f"{APP}.applied_at", request.applied_after, request.applied_before)
+        conds.append(applied)
+    return conds
+
+
+def person_filters(request: SearchRequest) -> list[Query]:
+    """Tags (all of them) and emails (any of them)."""
+    conds = [Q("term", tag_keys=tag) for tag in request.tags]
+    if request.emails:
+        conds.append(Q("terms", emails=list(request.emails)))
+    return conds
+
+
+def last_in_process_filters(plan: SearchPlan) -> tuple[list[Query], list[Query]]:
+    """Bounds on the newest seen activity: (must match, must not match)."""
+    request = plan.request
+    must: list[Query] = []
+    must_not: list[Query] = []
+    if request.last_in_process_after:
+        must.append(nested(seen(plan, _date_range(LAST_ACTIVITY, request.last_in_process_after))))
+    if request.last_in_process_before:
+        before = request.last_in_process_before
+        # The newest is before D: some seen activity is before D and none is at or after it.
+        must.append(nested(seen(plan, _date_range(LAST_ACTIVITY, None, before))))
+        must_not.append(nested(seen(plan, _date_range(LAST_ACTIVITY, before))))
+    return must, must_not
+
+
+# --------------------------------------------------------------------------- keywords
+
+
+def keyword_filter(node: Node, plan: SearchPlan) -> Query:
+    """The AND/OR/NOT tree in filter context: which people match, not how well."""
+    if isinstance(node, And):
+        return Q("bool", filter=[keyword_filter(item, plan) for item in node.items])
+    if isinstance(node, Or):
+        return Q(
+            "bool",
+            should=[keyword_filter(item, plan) for item in node.items],
+            minimum_should_match=1,
+        )
+    if isinstance(node, Not):
+        return Q("bool", must_not=[keyword_filter(node.item, plan)])
+    return leaf_query(node, plan)
+
+
+def leaf_query(leaf: Leaf, plan: SearchPlan) -> Query:
+    """One term, phrase or prefix: in the person's text or in a seen application's text."""
+    person = _text_query(leaf, PERSON_TEXT_FIELDS, PERSON_FIELD_BOOSTS)
+    application = _text_query(leaf, APPLICATION_TEXT_FIELDS, APPLICATION_FIELD_BOOSTS)
+    in_application = nested(seen(plan, scoring=application), score_mode="max")
+    return Q("bool", should=[person, in_application], minimum_should_match=1)
+
+
+def _text_query(
+    leaf: Leaf, fields: dict[str, tuple[str, str]], boosts: dict[str, float]
+) -> Query:
+    if isinstance(leaf, Prefix):
+        # Unstemmed fields: "engineer*" must find "engineering", whose stem is "engin".
+        # bool_prefix analyses the text (folding it) and prefixes the last word, with no cap
+        # on how many words it expands to (unlike phrase_prefix).
+        names = [f"{prefix}^{_boost(boosts[key])}" for key, (_, prefix) in fields.items()]
+        return Q("multi_match", query=leaf.text, type="bool_prefix", operator="and", fields=names)
+    # A term is a one-word phrase; a "term" the analyser splits (e-mail) stays in order.
+    names = [f"{word}^{_boost(boosts[key])}" for key, (word, _) in fields.items()]
+    assert isinstance(leaf, (Term, Phrase))
+    return Q("multi_match", query=leaf.text, type="phrase", fields=names)
+
+
+def _boost(value: float) -> str:
+    return f"{value:g}"
+
+
+# --------------------------------------------------------------------------- ordering
+
+
+def _to_cursor(sort: list[Any]) -> list[Any]:
+    """A hit's sort values as a cursor key: last in process of "no activity" is NO_ACTIVITY."""
+    *head, last_in_process, person_id = sort
+    if last_in_process <= NO_ACTIVITY:
+        last_in_process = NO_ACTIVITY
+    return [*head, last_in_process, person_id]
+
+
+def _from_cursor(key: list[Any]) -> list[Any]:
+    """A cursor key as ``search_after`` values (the inverse of ``_to_cursor``)."""
+    *head, last_in_process, person_id = key
+    if last_in_process <= NO_ACTIVITY:
+        last_in_process = LONG_MIN
+    return [*head, last_in_process, person_id]
+
+
+def sort_clause(plan: SearchPlan) -> list[Any]:
+    """Relevance: score, last in process, person id; otherwise last in process, person id."""
+    last_in_process = {
+        LAST_ACTIVITY: {
+            "order": "desc",
+            "mode": "max",
+            "missing": "_last",
+            "nested": {"path": APP, "filter": seen(plan).to_dict()},
+        }
+    }
+    tail = [last_in_process, {"person_id": {"order": "asc"}}]
+    return [{"_score": {"order": "desc"}}, *tail] if plan.order == RELEVANCE else tail
+
+
+# --------------------------------------------------------------------------- facets
+
+
+def _people() -> A:
+    return A("reverse_nested")
+
+
+def _label(field: str, *, largest: bool = False) -> A:
+    """The smallest (or largest) display value in a bucket: the same label SQL's MIN/MAX picks."""
+    return A("terms", field=field, size=1, order={"_key": "desc" if largest else "asc"})
+
+
+def _facet_terms(field: str) -> A:
+    return A("terms", field=field, size=TERMS_SIZE, order=[{"people": "desc"}, {"_key": "asc"}])
+
+
+def _job_facet(apps: A) -> None:
+    job = apps.bucket("job", _facet_terms(f"{APP}.job_id"))
+    job.bucket("people", _people())
+    job.bucket("label", _label(f"{APP}.job_title.raw", largest=True))
+
+
+def _reason_facet(apps: A) -> None:
+    reason = apps.bucket("rejection_reason", _facet_terms(f"{APP}.rejection_reason_key"))
+    reason.bucket("people", _people())
+    reason.bucket("label", _label(f"{APP}.rejection_reason"))
+
+
+def _source_facet(apps: A) -> None:
+    entries = apps.bucket("sources", "nested", path=f"{APP}.source_entries")
+    source = entries.bucket("source", _facet_terms(f"{APP}.source_entries.key"))
+    source.bucket("people", _people())
+    source.bucket("label", _label(f"{APP}.source_entries.name"))
+
+
+def _milestone_facet(apps: A) -> None:
+    # "Reached M" = the furthest seen milestone is M or later = some seen application is.
+    ranges = {m: Q("range", **{f"{APP}.milestone_rank": {"gte": RANK[m]}}) for m in MILESTONES}
+    apps.bucket("milestone", "filters", filters=ranges).bucket("people", _people())
+
+
+def _tag_facet(search: Search) -> None:
+    tag = search.aggs.bucket("tags", "nested", path="tag_entries").bucket(
+        "tag", _facet_terms("tag_entries.key")
+    )
+    tag.bucket("people", _people())
+    tag.bucket("label", _label("tag_entries.name"))
+
+
+def _values(terms: dict[str, Any]) -> list[FacetValue]:
+    values = []
+    for bucket in terms.get("buckets", []):
+        count = int(bucket["people"]["doc_count"])
+        if not count:
+            continue
+        value = str(bucket["key"])
+        labels = bucket.get("label", {}).get("buckets", [])
+        label = labels[0]["key"] if labels else value
+        values.append(FacetValue(value=value, label=label, count=count))
+    values.sort(key=lambda v: (-v.count, v.label.casefold()))
+    return values[:FACET_SIZE]
+
+
+def _milestones(filters: dict[str, Any]) -> list[FacetValue]:
+    buckets = filters.get("buckets", {})
+    counts = {m: int(buckets.get(m, {}).get("people", {}).get("doc_count", 0)) for m in MILESTONES}
+    return [FacetValue(value=m, label=LABELS[m], count=n) for m, n in counts.items() if n]
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def row_from_source(
+    source: dict[str, Any], viewer: Viewer, statuses: list[str], score: float | None
+) -> ResultRow:
+    """A result row: columns from the most recently active seen application."""
+    apps = [a for a in source.get(APP, []) if _is_seen(a, viewer, statuses)]
+    latest = max(apps, key=_recency, default=None) or {}
+    activity = [_parse(a.get("last_activity_at")) for a in apps]
+    sources = latest.get("sources") or []
+    return ResultRow(
+        person_id=int(source["person_id"]),
+        name=source.get("name") or "",
+        emails=list(source.get("emails") or []),
+        title=source.get("title"),
+        company=source.get("company"),
+        last_in_process=max((t for t in activity if t), default=None),
+        job_title=latest.get("job_title"),
+        stage=latest.get("stage_name"),
+        milestone=latest.get("milestone"),
+        source=sources[0] if sources else None,
+        rejection_reason=latest.get("rejection_reason"),
+        scorecards=ScorecardCounts(
+            positive=sum(a.get("positive") or 0 for a in apps),
+            negative=sum(a.get("negative") or 0 for a in apps),
+            strong_no=sum(a.get("strong_no") or 0 for a in apps),
+            pending=sum(a.get("pending") or 0 for a in apps),
+        ),
+        origins=list(source.get("origins") or []),
+        location=source.get("location"),
+        score=score,
+    )
+
+
+def _is_seen(app: dict[str, Any], viewer: Viewer, statuses: list[str]) -> bool:
+    """The ``seen`` rule of ``seen()``, in Python, for the applications in ``_source``."""
+    if app.get("status") not in statuses:
+        return False
+    return not app.get("confidential") or bool(viewer.access_tokens & set(app.get("access") or ()))
+
+
+def _recency(app: dict[str, Any]) -> tuple[bool, datetime | None, int]:
+    # Newest activity first, apps without any last, then the higher id (as the SQL does).
+    when = _parse(app.get("last_activity_at"))
+    return (when is not None, when, int(app.get("application_id") or 0))
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --------------------------------------------------------------------------- small parts
+
+
+def _date_range(field: str, gte: datetime | None = None, lt: datetime | None = None) -> Query:
+    bounds = {}
+    if gte is not None:
+        bounds["gte"] = date_bound(gte)
+    if lt is not None:
+        bounds["lt"] = date_bound(lt)
+    return Q("range", **{field: bounds})
+
+
+def date_bound(value: datetime) -> str:
+    """A bound in the index's millisecond precision, rounded up to the next millisecond.
+
+    ``date`` fields keep milliseconds, so a bound like 00:00:00.000001 would be cut to
+    00:00:00.000 and "before" it would drop a value at exactly midnight. For values in whole
+    milliseconds (every ATS timestamp), ``v < B`` is ``v < ceil(B)`` and ``v >= B`` is
+    ``v >= ceil(B)``, so rounding up keeps both comparisons exact.
+    """
+    value = value.astimezone(timezone.utc)
+    spare = value.microsecond % 1000
+    if spare:
+        value += timedelta(microseconds=1000 - spare)
+    return value.isoformat(timespec="milliseconds")
+
+
+def _escape_wildcard(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
