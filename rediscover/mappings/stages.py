@@ -1,0 +1,32 @@
+"""Default stage → milestone maps per ATS, by exact stage name (declarations only).
+
+Consulted before the generic name rules of ``core.milestones``; keys are stage names
+casefolded with runs of whitespace collapsed. Values are milestone names. Defaults still
+never go down along a job's stage order, and an admin's edit always wins.
+"""
+from __future__ import annotations
+
+# Greenhouse's default interview plan ("Application Review" … "Offer") and the stage names
+# its templates use. "Phone Interview" follows the recruiter's preliminary screen, so it is
+# the hiring manager's call; "Reference Check" comes after the onsite loop.
+GREENHOUSE: dict[str, str] = {
+    "application review": "application_review",
+    "preliminary phone screen": "recruiter_screen",
+    "recruiter phone screen": "recruiter_screen",
+    "phone interview": "hiring_manager_screen",
+    "technical phone screen": "hiring_manager_screen",
+    "take home test": "assessment",
+    "face to face": "onsite",
+    "onsite interview": "onsite",
+    "reference check": "onsite",
+    "offer": "offer",
+}
+
+DEFAULT_STAGE_MILESTONES: dict[str, dict[str, str]] = {
+    "greenhouse": GREENHOUSE,
+}
+
+
+def stage_key(name: str) -> str:
+    """A stage name as the maps above key it."""
+    return " ".join(name.casefold().split())
