@@ -1,0 +1,137 @@
+"""The person view: one person with every application the viewer may see, read from the store."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from rediscover.core.models import Application, ATSUser, Person, Scorecard, StageEvent
+from rediscover.indexer.build import build_document
+from rediscover.indexer.documents import ApplicationDoc, PersonDocument
+from rediscover.query.filters import Viewer
+
+RESUME_CHARS = 20_000  # enough for any real resume; bounds the response size
+
+
+def may_see(app: ApplicationDoc, viewer: Viewer) -> bool:
+    """DESIGN: an application is seen unless its job is confidential and the viewer is off its team."""
+    return not app.confidential or not viewer.access_tokens.isdisjoint(app.access)
+
+
+def person_detail(session: Session, person_id: int, viewer: Viewer) -> dict[str, Any] | None:
+    """The person as ``viewer`` may see them, or None when they do not exist for the viewer.
+
+    Nobody sees a person search never shows (private, hired, only prospects, anonymised); a
+    person whose only applications are on confidential jobs off the viewer's teams does not
+    exist for that viewer. Open applications are shown, flagged ``active``.
+    """
+    person = session.get(Person, person_id)
+    if person is None or person.team_id != viewer.team_id:
+        return None
+    doc = build_document(session, person_id)
+    if doc is None:
+        return None
+    seen = [a for a in doc.applications if may_see(a, viewer)]
+    if not seen:
+        return None
+    details = _application_details(session, [a.application_id for a in seen])
+    names = _interviewer_names(session, [c for row in details.values() for c in row.scorecards])
+    seen.sort(key=lambda a: a.last_activity_at.timestamp() if a.last_activity_at else 0, reverse=True)
+    return {
+        **_person_fields(doc),
+        "active": any(a.status == "open" for a in seen),
+        "applications": [_application(a, details.get(a.application_id), names) for a in seen],
+        "resume_text": _resume(doc, seen),
+    }
+
+
+def _person_fields(doc: PersonDocument) -> dict[str, Any]:
+    return {
+        "person_id": doc.person_id,
+        "name": doc.name,
+        "title": doc.title,
+        "company": doc.company,
+        "emails": doc.emails,
+        "tags": doc.tags,
+        "location": doc.location,
+        "origins": doc.origins,
+        "as_of": doc.as_of.isoformat() if doc.as_of else None,
+    }
+
+
+def _application(
+    app: ApplicationDoc, row: Application | None, names: dict[tuple[int, str], str]
+) -> dict[str, Any]:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "application_id": app.application_id,
+        "job_id": app.job_id,
+        "job_title": app.job_title,
+        "requisition_id": app.requisition_id,
+        "status": app.status,
+        "stage": app.stage_name,
+        "milestone": app.milestone,
+        "current_stage": row.current_stage_name if row else None,
+        "rejection_reason": app.rejection_reason,
+        "rejection_type": app.rejection_type,
+        "rejection_note": row.rejection_note if row else None,
+        "sources": app.sources,
+        "applied_at": iso(app.applied_at),
+        "rejected_at": iso(app.rejected_at),
+        "last_activity_at": iso(app.last_activity_at),
+        "url": row.url if row else None,
+        "scorecard_counts": {
+            "positive": app.positive, "negative": app.negative,
+            "strong_no": app.strong_no, "pending": app.pending,
+        },
+        "stages": [
+            {"stage": e.stage.name if e.stage else e.stage_name,
+             "milestone": e.stage.milestone if e.stage else None,
+             "entered_at": iso(e.entered_at), "exited_at": iso(e.exited_at)}
+            for e in (row.stage_events if row else [])
+        ],
+        "scorecards": [_scorecard(s, names) for s in (row.scorecards if row else [])],
+    }
+
+
+def _scorecard(card: Scorecard, names: dict[tuple[int, str], str]) -> dict[str, Any]:
+    key = (card.connection_id, card.interviewer_remote_id or "")
+    return {
+        "interviewer": card.interviewer_name or names.get(key) or card.interviewer_remote_id,
+        "recommendation": card.recommendation,
+        "status": card.status,
+        "stage": card.stage.name if card.stage else card.stage_name,
+        "submitted_at": card.submitted_at.isoformat() if card.submitted_at else None,
+    }
+
+
+def _application_details(session: Session, ids: list[int]) -> dict[int, Application]:
+    rows = session.scalars(
+        select(Application)
+        .where(Application.id.in_(ids))
+        .options(
+            selectinload(Application.stage_events).selectinload(StageEvent.stage),
+            selectinload(Application.scorecards).selectinload(Scorecard.stage),
+        )
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def _interviewer_names(session: Session, cards: list[Scorecard]) -> dict[tuple[int, str], str]:
+    """Display names of interviewers whose cards carry only their ATS user id."""
+    wanted = {c.interviewer_remote_id for c in cards if not c.interviewer_name and c.interviewer_remote_id}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(ATSUser.connection_id, ATSUser.remote_id, ATSUser.name).where(
+            ATSUser.remote_id.in_(wanted)
+        )
+    ).all()
+    return {(conn, rid): name for conn, rid, name in rows if name}
+
+
+def _resume(doc: PersonDocument, seen: list[ApplicationDoc]) -> str:
+    parts = [doc.resume_text] + [a.resume_text for a in seen]
+    text = "\n\n".join(p for p in dict.fromkeys(parts) if p and p.strip())
+    return text[:RESUME_CHARS]

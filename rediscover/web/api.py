@@ -1,0 +1,147 @@
+"""The JSON API under ``/api/v1``: search, facets, person detail, sync runs, OpenAPI."""
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import select
+
+from rediscover.core.accounts import access_tokens, user_by_token
+from rediscover.core.models import Connection, SyncRun
+from rediscover.query import people, search as search_mod
+from rediscover.query.filters import SearchRequest, Viewer
+from rediscover.query.results import FACETS
+from rediscover.web.errors import ApiError
+from rediscover.web.wiring import services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Filters that take several values; in a query string they repeat (?tags=a&tags=b).
+LIST_FILTERS = ("job_ids", "rejection_reasons", "sources", "tags", "emails", "facets")
+
+
+def require_user(view):
+    """Resolve the API token (``Authorization: Bearer …``) to a user and a search viewer."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _token_from_request()
+        if not token:
+            raise ApiError("unauthorized", "An API token is required (Authorization: Bearer <token>).", 401)
+        with services().session_factory() as session:
+            user = user_by_token(session, token)
+            if user is None:
+                raise ApiError("unauthorized", "The API token is not valid.", 401)
+            g.user_id, g.team_id = user.id, user.team_id
+            g.viewer = Viewer(team_id=user.team_id, access_tokens=access_tokens(user), user_id=user.id)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _token_from_request() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("X-API-Token") or None
+
+
+def filters_from_request() -> dict[str, Any]:
+    """Filters from a JSON body (POST) or the query string (GET)."""
+    if request.method == "POST":
+        if not request.data:
+            return {}
+        try:
+            return json.loads(request.data)
+        except ValueError:
+            raise ApiError("invalid_json", "The request body is not valid JSON.", 400) from None
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values if key in LIST_FILTERS else values[-1]
+    return data
+
+
+@bp.route("/search", methods=["GET", "POST"])
+@require_user
+def search():
+    """One page of people matching the filters."""
+    req = SearchRequest.from_dict(filters_from_request())
+    page = search_mod.search(services().backend, req, g.viewer)
+    return jsonify(page.to_dict())
+
+
+@bp.route("/facets", methods=["GET", "POST"])
+@require_user
+def facets():
+    """Counts per milestone, rejection reason, source, job and tag for the filters."""
+    data = filters_from_request()
+    names = data.pop("facets", None) if isinstance(data, dict) else None
+    if names is not None:
+        names = [names] if isinstance(names, str) else names
+        unknown = [n for n in names if n not in FACETS]
+        if unknown:
+            raise ApiError("invalid_filter", f"Unknown facet {unknown[0]!r}.", 400, "facets")
+    req = SearchRequest.from_dict(data)
+    result = search_mod.facets(services().backend, req, g.viewer)
+    out = {
+        name: [vars(v) for v in values]
+        for name, values in result.items()
+        if names is None or name in names
+    }
+    return jsonify({"facets": out})
+
+
+@bp.get("/people/<int:person_id>")
+@require_user
+def person(person_id: int):
+    """A person with every application the user may see, their scorecards and resume snippet."""
+    with services().session_factory() as session:
+        detail = people.person_detail(session, person_id, g.viewer)
+    if detail is None:
+        raise ApiError("not_found", f"No person {person_id} is visible to you.", 404)
+    return jsonify(detail)
+
+
+@bp.get("/sync/runs")
+@require_user
+def sync_runs():
+    """The latest sync runs of the user's team's connections."""
+    limit = min(max(int(request.args.get("limit", 20) or 20), 1), 200)
+    with services().session_factory() as session:
+        rows = session.execute(
+            select(SyncRun, Connection.name)
+            .join(Connection, Connection.id == SyncRun.connection_id)
+            .where(Connection.team_id == g.team_id)
+            .order_by(SyncRun.id.desc())
+            .limit(limit)
+        ).all()
+    return jsonify({"runs": [_run_dict(run, name) for run, name in rows]})
+
+
+def _run_dict(run: SyncRun, connection: str) -> dict[str, Any]:
+    duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {
+        "id": run.id,
+        "connection": connection,
+        "kind": run.kind,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_s": duration,
+        "counts": run.counts,
+        "requests": run.requests,
+        "request_rate": (run.requests / duration) if duration else None,
+        "rate_budget": run.rate_budget,
+        "error": run.error,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of this API."""
+    text = resources.files("rediscover.web").joinpath("openapi.json").read_text()
+    return Response(text, mimetype="application/json")

@@ -1,0 +1,305 @@
+"""The ``rediscover`` command line: connect, sync, index, search, serve, users, demo."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from rediscover.core import accounts
+from rediscover.core.enums import ATS, UserRole
+from rediscover.core.milestones import MILESTONES
+from rediscover.core.models import Connection, Team, User
+from rediscover.query import search as search_mod
+from rediscover.query.errors import InvalidQuery, SearchUnavailable
+from rediscover.query.filters import SearchRequest, Viewer
+from rediscover.web import create_app, jobs
+from rediscover.web.wiring import services
+
+CONNECT_DEFAULTS = {
+    ATS.GREENHOUSE: {
+        "base_url": "https://harvest.greenhouse.io/v3",
+        "token_url": "https://auth.greenhouse.io/token",
+    },
+}
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             add_version_option=False)
+def cli() -> None:
+    """Rediscover: find the silver medalists already in your ATS."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="rediscover")
+
+
+# --------------------------------------------------------------------------- connect
+
+
+@cli.command()
+@click.argument("ats", type=click.Choice([ATS.GREENHOUSE.value]))
+@click.option("--name", required=True, help="A name for this connection (used by --connection).")
+@click.option("--team", default="Default", show_default=True, help="The team that owns it.")
+@click.option("--base-url", help="API base URL (default: the vendor's own).")
+@click.option("--token-url", help="OAuth token URL (default: the vendor's own).")
+@click.option("--client-id", envvar="REDISCOVER_GREENHOUSE_CLIENT_ID", help="OAuth client id.")
+@click.option("--client-secret", envvar="REDISCOVER_GREENHOUSE_CLIENT_SECRET",
+              help="OAuth client secret (or REDISCOVER_GREENHOUSE_CLIENT_SECRET).")
+@click.option("--user-id", help="The Greenhouse user id the calls act as (OAuth 'sub').")
+def connect(ats, name, team, base_url, token_url, client_id, client_secret, user_id) -> None:
+    """Connect an ATS account (or update the connection called NAME)."""
+    missing = [flag for flag, value in (("--client-id", client_id), ("--client-secret", client_secret),
+                                        ("--user-id", user_id)) if not value]
+    if missing:
+        raise click.UsageError(f"{ats} needs {', '.join(missing)}")
+    defaults = CONNECT_DEFAULTS[ATS(ats)]
+    with services().session_factory.begin() as session:
+        conn = _upsert_connection(
+            session,
+            team=accounts.get_or_create_team(session, team),
+            name=name,
+            ats=ats,
+            base_url=(base_url or defaults["base_url"]).rstrip("/"),
+            token_url=token_url or defaults["token_url"],
+            credentials={"client_id": client_id, "client_secret": client_secret, "user_id": user_id},
+        )
+        click.echo(f"connection {conn.name!r} ({ats}) saved for team {team!r}: {conn.base_url}")
+
+
+def _upsert_connection(session, *, team: Team, name: str, **fields) -> Connection:
+    conn = session.scalar(select(Connection).where(Connection.name == name))
+    if conn is None:
+        conn = Connection(team_id=team.id, name=name)
+        session.add(conn)
+    elif conn.team_id != team.id:
+        raise click.UsageError(f"connection {name!r} belongs to another team")
+    for key, value in fields.items():
+        setattr(conn, key, value)
+    session.flush()
+    return conn
+
+
+# --------------------------------------------------------------------------- sync and index
+
+
+@cli.command()
+@click.option("--connection", "connection_name", help="Only this connection (default: all).")
+@click.option("--full", is_flag=True, help="Re-read everything instead of changes since the last sync.")
+@click.option("--no-index", is_flag=True, help="Store only; index later with `rediscover index`.")
+def sync(connection_name, full, no_index) -> None:
+    """Sync candidates from the connected ATSs, then index what changed."""
+    svc = services()
+    names = jobs.connection_names(svc.session_factory, connection_name)
+    if not names:
+        raise click.UsageError(f"no connection named {connection_name!r}" if connection_name
+                               else "no connections yet: run `rediscover connect` first")
+    failed = False
+    for name in names:
+        run = jobs.sync_connection(svc.session_factory, name, full=full)
+        click.echo(_describe_run(name, run))
+        failed |= run.status == "failed"
+    if not no_index:
+        click.echo(_describe_index(jobs.index_changes(svc)))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Rebuild the whole index (zero downtime).")
+def index(rebuild) -> None:
+    """Index people whose records changed since the last run (or rebuild everything)."""
+    svc = services()
+    stats = jobs.rebuild_index(svc) if rebuild else jobs.index_changes(svc)
+    click.echo(_describe_index(stats))
+
+
+# --------------------------------------------------------------------------- search
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--as", "as_user", help="Search as this user (email); default: the only user.")
+@click.option("--job", "job_ids", multiple=True, type=int, help="Job id (repeatable).")
+@click.option("--job-title", help="Job title contains.")
+@click.option("--tag", "tags", multiple=True, help="Tag (repeatable; all must match).")
+@click.option("--source", "sources", multiple=True, help="Source name (repeatable).")
+@click.option("--rejection-reason", "rejection_reasons", multiple=True, help="Rejection reason (repeatable).")
+@click.option("--reached-stage", type=click.Choice(MILESTONES), help="Reached at least this milestone.")
+@click.option("--scorecard-ratio", type=float, help="Positive scorecard share at least (0-1).")
+@click.option("--exclude-strong-no", is_flag=True, help="Drop people with a strong-no scorecard.")
+@click.option("--last-in-process-before", help="Date or timestamp (UTC).")
+@click.option("--last-in-process-after", help="Date or timestamp (UTC).")
+@click.option("--applied-before", help="Date or timestamp (UTC).")
+@click.option("--applied-after", help="Date or timestamp (UTC).")
+@click.option("--email", "emails", multiple=True, help="Exact email (repeatable).")
+@click.option("--include-active", is_flag=True, help="Include people currently in process.")
+@click.option("--sort", type=click.Choice(["relevance", "last_in_process"]))
+@click.option("--limit", type=int)
+@click.option("--cursor", help="Cursor from a previous page (next_cursor).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search(query, as_user, as_json, **options) -> None:
+    """Search people: `rediscover search "python AND kafka" --reached-stage onsite`."""
+    filters: dict[str, Any] = {k: (list(v) if isinstance(v, tuple) else v)
+                               for k, v in options.items() if v not in (None, (), False)}
+    if query:
+        filters["query"] = query
+    try:
+        request = SearchRequest.from_dict(filters)
+        svc = services()
+        viewer = _viewer(svc.session_factory, as_user)
+        page = search_mod.search(svc.backend, request, viewer)
+    except InvalidQuery as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{(exc.field or 'query').replace('_', '-')}")
+    except SearchUnavailable as exc:
+        raise click.ClickException(f"search is unavailable: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(_page_json(page), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_format_table(page))
+
+
+def _page_json(page) -> dict[str, Any]:
+    """The documented ``search --json`` shape."""
+    return {
+        "total": page.total,
+        "total_is_lower_bound": page.total_is_lower_bound,
+        "results": [
+            {
+                "person_id": r.person_id,
+                "name": r.name,
+                "emails": r.emails,
+                "title": r.title,
+                "company": r.company,
+                "last_in_process": r.last_in_process.isoformat() if r.last_in_process else None,
+                "job_title": r.job_title,
+                "stage": r.stage,
+                "milestone": r.milestone,
+                "source": r.source,
+                "rejection_reason": r.rejection_reason,
+                "scorecards": vars(r.scorecards),
+                "origins": r.origins,
+            }
+            for r in page.results
+        ],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _format_table(page) -> str:
+    lines = [f"{page.total}{'+' if page.total_is_lower_bound else ''} people"]
+    for r in page.results:
+        last = r.last_in_process.date().isoformat() if r.last_in_process else "-"
+        cards = r.scorecards
+        lines.append(
+            f"{r.person_id:>7}  {r.name[:28]:<28} {last}  {(r.stage or '-')[:24]:<24} "
+            f"{(r.rejection_reason or '-')[:30]:<30} +{cards.positive}/-{cards.negative}"
+            f"{' SN' if cards.strong_no else ''}"
+        )
+    if page.next_cursor:
+        lines.append(f"more: --cursor {page.next_cursor}")
+    return "\n".join(lines)
+
+
+def _describe_run(name: str, run) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in (run.counts or {}).items() if not isinstance(v, dict))
+    tail = f" — {run.error}" if run.error else ""
+    return f"sync {name}: {run.status} ({counts}; {run.requests} requests){tail}"
+
+
+def _describe_index(stats) -> str:
+    return f"index: {stats}"
+
+
+def _viewer(session_factory, email: str | None) -> Viewer:
+    with session_factory() as session:
+        if email:
+            user = session.scalar(select(User).where(User.email == email.strip().lower()))
+            if user is None:
+                raise click.BadParameter(f"no user {email!r}", param_hint="--as")
+        else:
+            users = session.scalars(select(User).where(User.active.is_(True)).limit(2)).all()
+            if len(users) != 1:
+                raise click.UsageError("say who is searching with --as EMAIL "
+                                       "(add users with `rediscover users add`)")
+            user = users[0]
+        return Viewer(team_id=user.team_id, access_tokens=accounts.access_tokens(user), user_id=user.id)
+
+
+# --------------------------------------------------------------------------- users
+
+
+@cli.group()
+def users() -> None:
+    """Manage users and their API tokens."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", default="")
+@click.option("--team", default="Default", show_default=True)
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), default="recruiter",
+              show_default=True)
+@click.option("--ats-user", "ats_users", multiple=True, metavar="CONNECTION=USER_ID",
+              help="This person's user id in a connected ATS (decides confidential jobs).")
+def users_add(email, name, team, role, ats_users) -> None:
+    """Add a user and print their API token (shown once)."""
+    with services().session_factory.begin() as session:
+        team_row = accounts.get_or_create_team(session, team)
+        identities = {}
+        for item in ats_users:
+            conn_name, _, remote = item.partition("=")
+            conn = session.scalar(select(Connection).where(Connection.name == conn_name))
+            if conn is None or not remote:
+                raise click.BadParameter(f"{item!r}: expected CONNECTION=USER_ID of a known connection",
+                                         param_hint="--ats-user")
+            identities[conn] = remote
+        if session.scalar(select(User).where(User.email == email.strip().lower())):
+            raise click.BadParameter(f"user {email!r} exists", param_hint="EMAIL")
+        user, token = accounts.create_user(session, team_row, email, name=name, role=role,
+                                           ats_identities=identities)
+        click.echo(f"user {user.email} ({role}, team {team_row.name}) added; API token: {token}")
+
+
+@users.command("token")
+@click.argument("email")
+def users_token(email) -> None:
+    """Issue a new API token for EMAIL (the old one stops working)."""
+    with services().session_factory.begin() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.BadParameter(f"no user {email!r}", param_hint="EMAIL")
+        click.echo(accounts.rotate_token(session, user))
+
+
+# --------------------------------------------------------------------------- serve and demo
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host, port) -> None:
+    """Serve the API and the search page."""
+    jobs.serve_app(current_app._get_current_object(), host, port)
+
+
+@cli.command(with_appcontext=False)
+@click.option("--people", default=300, show_default=True, help="How many people to generate.")
+@click.option("--data-dir", default="var/demo", show_default=True, help="Where the demo database goes.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up and search once, then exit.")
+def demo(people, data_dir, host, port, no_serve) -> None:
+    """Fresh machine to working search: fake Greenhouse, sync, index, serve."""
+    from rediscover.web import demo as demo_mod
+
+    demo_mod.run_demo(people=people, data_dir=data_dir, host=host, port=port, serve=not no_serve)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

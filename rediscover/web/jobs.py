@@ -1,0 +1,60 @@
+"""The jobs the CLI, the schedule and webhooks run: sync a connection, index what changed."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rediscover.core.models import Connection, SyncRun
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from rediscover.web.wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+def connection_names(session_factory: sessionmaker[Session], only: str | None = None) -> list[str]:
+    """Names of the enabled connections (or just ``only``, if it exists)."""
+    stmt = select(Connection.name).where(Connection.enabled.is_(True)).order_by(Connection.id)
+    if only:
+        stmt = select(Connection.name).where(Connection.name == only)
+    with session_factory() as session:
+        return list(session.scalars(stmt))
+
+
+def sync_connection(session_factory: sessionmaker[Session], name: str, *, full: bool = False,
+                    **runner_options) -> SyncRun:
+    """Sync one connection by name; the run records its own outcome."""
+    from rediscover.sync.runner import run_sync
+
+    with session_factory() as session:
+        connection_id = session.scalar(select(Connection.id).where(Connection.name == name))
+    if connection_id is None:
+        raise LookupError(f"no connection named {name!r}")
+    return run_sync(connection_id, session_factory, full=full, **runner_options)
+
+
+def index_changes(svc: Services):
+    """Apply queued changes to the search index."""
+    from rediscover.indexer.pipeline import index_pending
+
+    return index_pending(svc.session_factory, svc.backend)
+
+
+def rebuild_index(svc: Services):
+    """Rebuild the whole search index from the store."""
+    from rediscover.indexer.pipeline import rebuild_index as rebuild
+
+    return rebuild(svc.session_factory, svc.backend)
+
+
+def serve_app(app: Flask, host: str, port: int) -> None:
+    """Serve ``app`` with Werkzeug's threaded server (put a real WSGI server in front at scale)."""
+    from werkzeug.serving import run_simple
+
+    log.info("serving", extra={"host": host, "port": port})
+    run_simple(host, port, app, threaded=True, use_reloader=False)
