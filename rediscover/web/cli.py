@@ -102,10 +102,10 @@ def sync(connection_name, full, no_index) -> None:
     failed = False
     for name in names:
         run = jobs.sync_connection(svc.session_factory, name, full=full)
-        click.echo(_describe_run(name, run))
+        click.echo(jobs.describe_run(name, run))
         failed |= run.status == "failed"
     if not no_index:
-        click.echo(_describe_index(jobs.index_changes(svc)))
+        click.echo(jobs.describe_index(jobs.index_changes(svc)))
     if failed:
         sys.exit(1)
 
@@ -116,7 +116,7 @@ def index(rebuild) -> None:
     """Index people whose records changed since the last run (or rebuild everything)."""
     svc = services()
     stats = jobs.rebuild_index(svc) if rebuild else jobs.index_changes(svc)
-    click.echo(_describe_index(stats))
+    click.echo(jobs.describe_index(stats))
 
 
 # --------------------------------------------------------------------------- search
@@ -204,16 +204,6 @@ def _format_table(page) -> str:
     if page.next_cursor:
         lines.append(f"more: --cursor {page.next_cursor}")
     return "\n".join(lines)
-
-
-def _describe_run(name: str, run) -> str:
-    counts = ", ".join(f"{k} {v}" for k, v in (run.counts or {}).items() if not isinstance(v, dict))
-    tail = f" — {run.error}" if run.error else ""
-    return f"sync {name}: {run.status} ({counts}; {run.requests} requests){tail}"
-
-
-def _describe_index(stats) -> str:
-    return f"index: {stats}"
 
 
 def _viewer(session_factory, email: str | None) -> Viewer:

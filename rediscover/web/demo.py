@@ -1,7 +1,6 @@
 """``rediscover demo``: a fake Greenhouse in-process, a real sync and index, then the search page."""
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +74,8 @@ def _set_up(app, server_url: str, sample, gh_id) -> list[DemoLogin]:
             settings={"per_page": 500},
         ))
     run = jobs.sync_connection(svc.session_factory, "greenhouse-demo", full=True)
-    click.echo(f"synced: {run.status} {json.dumps(run.counts)} in {run.requests} requests")
-    click.echo(f"indexed: {jobs.index_changes(svc)}")
+    click.echo(jobs.describe_run("greenhouse-demo", run))
+    click.echo(jobs.describe_index(jobs.index_changes(svc)))
     return _create_logins(svc, _demo_users(sample, gh_id))
 
 

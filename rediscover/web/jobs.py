@@ -52,6 +52,21 @@ def rebuild_index(svc: Services):
     return rebuild(svc.session_factory, svc.backend)
 
 
+def describe_run(name: str, run: SyncRun) -> str:
+    """One line for operators: outcome, counts, requests, and the error if any."""
+    counts = ", ".join(f"{k} {v}" for k, v in (run.counts or {}).items() if not isinstance(v, dict))
+    tail = f" — {run.error}" if run.error else ""
+    return f"sync {name}: {run.status} ({counts}; {run.requests} requests){tail}"
+
+
+def describe_index(stats) -> str:
+    """One line about an indexing run."""
+    failed = len(stats.failed)
+    return (f"index: {stats.indexed} documents written, {stats.deleted} removed, "
+            f"{stats.extracted} resumes extracted"
+            + (f", {failed} failed (queued again)" if failed else ""))
+
+
 def serve_app(app: Flask, host: str, port: int) -> None:
     """Serve ``app`` with Werkzeug's threaded server (put a real WSGI server in front at scale)."""
     from werkzeug.serving import run_simple
