@@ -47,6 +47,32 @@ def job_index_sqlite(db: str) -> dict[str, Any]:
             "people_per_second": stats.people / seconds}
 
 
+def job_index_raw(db: str) -> dict[str, Any]:
+    """The engine's floor: the same person and application text bulk-inserted into bare FTS5.
+
+    No merge, no documents, no side tables: just what FTS5 itself costs for this text, so
+    our build rate can be read as a share of what the engine allows on this machine.
+    """
+    conn = sqlite3.connect(db)
+    people = conn.execute("SELECT COUNT(*) FROM search_people").fetchone()[0]
+    person_rows = conn.execute("SELECT rowid, * FROM search_person_text").fetchall()
+    app_rows = conn.execute("SELECT rowid, * FROM search_application_text").fetchall()
+    started = time.perf_counter()
+    conn.execute("CREATE VIRTUAL TABLE raw_person USING fts5(name, title, company, tags, "
+                 "resume_text, tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+    conn.execute("CREATE VIRTUAL TABLE raw_app USING fts5(job_title, resume_text, "
+                 "tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+    with conn:
+        conn.executemany("INSERT INTO raw_person(rowid, name, title, company, tags, resume_text) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", person_rows)
+        conn.executemany("INSERT INTO raw_app(rowid, job_title, resume_text) VALUES (?, ?, ?)",
+                         app_rows)
+    seconds = time.perf_counter() - started
+    conn.execute("DROP TABLE raw_person")
+    conn.execute("DROP TABLE raw_app")
+    return {"seconds": seconds, "people": people, "people_per_second": people / seconds}
+
+
 def job_queries(db: str, rounds: int = 7) -> dict[str, Any]:
     """The query mix through our layer and by hand, interleaved; results must be equal."""
     from bench.queries import MIX, run_raw
@@ -95,7 +121,8 @@ def _distribution(samples: dict[str, list[float]]) -> dict[str, float]:
     return {"p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "samples": len(flat)}
 
 
-JOBS = {"store": job_store, "index_sqlite": job_index_sqlite, "queries": job_queries,
+JOBS = {"store": job_store, "index_sqlite": job_index_sqlite, "index_raw": job_index_raw,
+        "queries": job_queries,
         "sync": job_sync}
 
 
