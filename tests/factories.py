@@ -27,6 +27,7 @@ from rediscover.core.models import (
     Attachment,
     Candidate,
     CandidateEmail,
+    CandidatePhone,
     CandidateTag,
     Connection,
     FileBlob,
@@ -179,6 +180,18 @@ class CandidateEmailFactory(BaseFactory):
         candidate = factory.SubFactory(CandidateFactory)
 
 
+class CandidatePhoneFactory(BaseFactory):
+    class Meta:
+        model = CandidatePhone
+
+    candidate_id = factory.LazyAttribute(lambda o: o.candidate.id)
+    value = "+1 650 253 0000"
+    normalized = None  # as a sync that leaves E.164 parsing to the merger stores it
+
+    class Params:
+        candidate = factory.SubFactory(CandidateFactory)
+
+
 class CandidateTagFactory(BaseFactory):
     class Meta:
         model = CandidateTag
@@ -298,13 +311,15 @@ def make_candidate(
     *,
     emails: Sequence[str] = (),
     tags: Sequence[str] = (),
+    phones: Sequence[str] = (),
     **fields: Any,
 ) -> Candidate:
-    """A candidate record with emails and tags (``fields`` go to the model)."""
+    """A candidate record with emails, phones and tags (``fields`` go to the model)."""
     first, _, last = name.partition(" ")
     candidate = CandidateFactory(connection=connection, first_name=first, last_name=last, **fields)
     rows = [CandidateEmailFactory.build(candidate=candidate, value=e) for e in emails]
     rows += [CandidateTagFactory.build(candidate=candidate, name=t) for t in tags]
+    rows += [CandidatePhoneFactory.build(candidate=candidate, value=p) for p in phones]
     _session().add_all(rows)
     _session().flush()
     return candidate

@@ -318,6 +318,64 @@ class CandidateTag(Base):
     normalized: Mapped[str] = mapped_column(String(200))  # casefolded, whitespace collapsed
 
 
+class MergeKey(Base):
+    """A key one record can be joined by (normalised email or E.164 phone), per team.
+
+    Derived by the merger from the record's emails and phones (Gmail folding and the
+    connection's default phone country applied), so it can find other records by key.
+    """
+
+    __tablename__ = "merge_keys"
+    __table_args__ = (Index("ix_merge_keys_lookup", "team_id", "kind", "value"),)
+    id: Mapped[int] = _id()
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(BigID)
+    kind: Mapped[str] = mapped_column(String(16))  # email / phone
+    value: Mapped[str] = mapped_column(String(320))
+
+
+class MergeLink(Base):
+    """Why a record belongs to its person: the shared key that joined it to another record.
+
+    Written by the merger: the edges that joined a person's records (a person of n records
+    has n - 1). It is the merge's explanation: "record A joined record B by email x".
+    """
+
+    __tablename__ = "merge_links"
+    id: Mapped[int] = _id()
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    linked_candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # email / phone
+    value: Mapped[str] = mapped_column(String(320))  # the normalised key both records carry
+    created_at: Mapped[datetime] = _created()
+
+
+class MergeSplit(Base):
+    """An admin's "never join these two records" rule; the merger honours it on every run.
+
+    Stored with ``candidate_id < other_candidate_id`` so a pair is recorded once.
+    """
+
+    __tablename__ = "merge_splits"
+    __table_args__ = (UniqueConstraint("candidate_id", "other_candidate_id"),)
+    id: Mapped[int] = _id()
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    other_candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = _created()
+
+
 # --------------------------------------------------------------------------- applications
 
 

@@ -15,3 +15,7 @@ class BackendUnavailableError(IndexerError):
 
 class IndexSchemaError(IndexerError):
     """The stored index has another schema version than this code: run a full rebuild."""
+
+
+class UnknownRecordError(IndexerError):
+    """An admin operation named a candidate record or person that does not exist."""
