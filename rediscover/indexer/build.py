@@ -139,6 +139,7 @@ def person_document(person: Person, texts: dict[str, str]) -> PersonDocument | N
         as_of=max((c.synced_at for c in candidates if c.synced_at), default=None),
         applications=[application_document(a, attachments, texts) for a in indexed],
     )
+    doc.has_resume_text = bool(doc.resume_text)
     doc.title, doc.company = _position(by_recency)
     doc.tags, doc.tag_keys = _tags(by_recency)
     doc.applications.sort(key=lambda a: a.application_id)
@@ -233,6 +234,7 @@ def application_document(
         last_activity_at=last_activity(app),
         resume_text=_attachment_text([f for f in attachments if f.application_id == app.id], texts),
     )
+    doc.has_resume_text = bool(doc.resume_text)
     _count_scorecards(doc, app.scorecards)
     return doc
 

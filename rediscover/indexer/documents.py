@@ -42,6 +42,8 @@ class ApplicationDoc:
     strong_yes: int = 0
     pending: int = 0  # drafts and not-yet-submitted cards
     resume_text: str = ""  # text of the files attached to this application
+    # any file on this application yielded text (False: none, image-only, encrypted, …)
+    has_resume_text: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -65,6 +67,7 @@ class PersonDocument:
     origins: list[str] = field(default_factory=list)  # connection names the records came from
     has_open: bool = False  # any open application, seen or not (DESIGN: active candidates)
     resume_text: str = ""  # files on the candidate not tied to an application
+    has_resume_text: bool = False  # those files yielded text (applications carry their own)
     as_of: datetime | None = None  # when the data was last confirmed from the ATS
     applications: list[ApplicationDoc] = field(default_factory=list)
 

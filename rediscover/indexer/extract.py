@@ -246,8 +246,7 @@ class ExtractorPool:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
-        # spawn: workers start clean, without the parent's database connections and threads.
-        self._ctx = multiprocessing.get_context("spawn")
+        self._ctx = _context()
         self._pool: list[_Worker] = []
 
     def __enter__(self) -> ExtractorPool:
@@ -267,7 +266,7 @@ class ExtractorPool:
             except (OSError, ValueError):
                 pass
         for worker in self._pool:
-            worker.process.join(timeout=2)
+            worker.process.join(timeout=1)
             _kill(worker)
         self._pool = []
 
@@ -332,6 +331,17 @@ class ExtractorPool:
         return fresh
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: workers fork from a clean server that has this module
+    (and pdfminer) imported already, so they start in milliseconds and inherit none of the
+    parent's database connections or threads; spawn elsewhere."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__, "pdfminer.high_level", "docx"])
+    return ctx
+
+
 def _kill(worker: _Worker) -> None:
     if worker.process.is_alive():
         worker.process.kill()
@@ -354,15 +364,25 @@ def extract_pending(
     Each content hash is extracted once ever; its ``FileBlob`` is then deleted unless
     ``keep_blobs``. Commits after each file so a crash loses at most one extraction.
     """
+    limits = limits or Limits()
     hashes = _pending_hashes(session)
-    if not hashes:
-        return 0  # no worker is started when there is nothing to do
-    size = min(len(hashes), workers or os.cpu_count() or 1)
     done = 0
-    with ExtractorPool(size, limits or Limits()) as pool:
-        for content_hash, result in pool.map(_jobs(session, hashes)):
-            _store(session, content_hash, result, keep_blobs)
+    parsed: list[str] = []
+    for content_hash, data, filename, ctype in _jobs(session, hashes):
+        if file_kind(data, filename, ctype) in (None, "text"):
+            # Decoding text (or refusing a type) is linear in a size already capped: it
+            # needs no worker, and resyncs of text-only records then start none.
+            _store(session, content_hash, extract_text(data, filename, ctype,
+                                                       max_bytes=limits.max_bytes), keep_blobs)
             done += 1
+        else:
+            parsed.append(content_hash)
+    if parsed:
+        size = min(len(parsed), workers or os.cpu_count() or 1)
+        with ExtractorPool(size, limits) as pool:
+            for content_hash, result in pool.map(_jobs(session, parsed)):
+                _store(session, content_hash, result, keep_blobs)
+                done += 1
     log.info("files extracted", extra={"files": done})
     return done
 

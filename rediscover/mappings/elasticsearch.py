@@ -32,7 +32,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: has_resume_text on people and applications
 NESTED_PATH = "applications"
 
 # Porter stemming (the "english" stemmer) after folding. No stop words and no
@@ -114,6 +114,7 @@ class ApplicationMapping(InnerDoc):
     # the scorecard-ratio filter (no scripts: osmem cannot run them on nested documents).
     ratio = Double()
     resume_text = search_text()
+    has_resume_text = Boolean()
 
 
 class PersonMapping(Document):
@@ -133,6 +134,7 @@ class PersonMapping(Document):
     origins = Keyword()
     has_open = Boolean()
     resume_text = search_text()
+    has_resume_text = Boolean()
     as_of = Date()
     applications = Nested(ApplicationMapping)
 

@@ -135,6 +135,8 @@ def build_query(plan: SearchPlan) -> Query:
     bounds, excluded = last_in_process_filters(plan)
     filters += bounds
     must_not += excluded
+    if request.has_resume_text is not None:
+        (filters if request.has_resume_text else must_not).append(has_resume_text(plan))
     should: list[Query] = []
     if plan.expr is not None:
         filters.append(keyword_filter(plan.expr, plan))
@@ -207,6 +209,12 @@ def person_filters(request: SearchRequest) -> list[Query]:
     if request.emails:
         conds.append(Q("terms", emails=list(request.emails)))
     return conds
+
+
+def has_resume_text(plan: SearchPlan) -> Query:
+    """Resume text on the person's own files or on a seen application's files."""
+    on_app = nested(seen(plan, Q("term", **{f"{APP}.has_resume_text": True})))
+    return Q("bool", should=[Q("term", has_resume_text=True), on_app], minimum_should_match=1)
 
 
 def last_in_process_filters(plan: SearchPlan) -> tuple[list[Query], list[Query]]:
@@ -402,6 +410,8 @@ def row_from_source(
         ),
         origins=list(source.get("origins") or []),
         location=source.get("location"),
+        has_resume_text=bool(source.get("has_resume_text"))
+        or any(a.get("has_resume_text") for a in apps),
         score=score,
     )
 

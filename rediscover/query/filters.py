@@ -53,6 +53,9 @@ class SearchRequest:
     last_in_process_after: datetime | None = None
     last_in_process_before: datetime | None = None
     include_active: bool = False
+    # True: people with resume text the viewer may see; False: none (no file, image-only
+    # scans, encrypted or broken files)
+    has_resume_text: bool | None = None
     # presentation
     sort: str = "relevance"
     limit: int = DEFAULT_LIMIT
@@ -113,6 +116,9 @@ class SearchRequest:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "has_resume_text" and value is not None:
+                out[f.name] = value  # False is a filter here, not a default
+                continue
             if value in (None, (), False) or (f.name == "sort" and value == "relevance"):
                 continue
             if f.name == "limit" and value == DEFAULT_LIMIT:
@@ -263,6 +269,7 @@ _PARSERS = {
     "last_in_process_after": parse_bound,
     "last_in_process_before": parse_bound,
     "include_active": _bool,
+    "has_resume_text": _bool,
     "sort": _sort,
     "limit": _limit,
     "cursor": _cursor,

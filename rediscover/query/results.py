@@ -34,6 +34,7 @@ class ResultRow:
     scorecards: ScorecardCounts
     origins: list[str] = field(default_factory=list)
     location: str | None = None
+    has_resume_text: bool = False  # resume text on the person or a seen application
     score: float | None = None  # keyword relevance when a query was given
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from rediscover.query.parser import Leaf, Node
     from rediscover.query.plan import SearchPlan
 
+# Resume text counts from the person's own files or from a seen application's files only.
+HAS_RESUME_TEXT = (
+    "(pe.has_resume_text = 1 OR pe.person_id IN "
+    "(SELECT s.person_id FROM seen AS s WHERE s.has_resume_text = 1))"
+)
 NO_ACTIVITY = -(2**62)  # sort key of people without any activity date: after everyone else
 FACET_SIZE = 50  # values per facet, most frequent first
 
@@ -80,6 +85,8 @@ SELECT t.total, d.* FROM (SELECT COUNT(*) AS total FROM filtered) AS t
 LEFT JOIN (
     SELECT pg.person_id, pg.lip, pg.score, pg.sk_lip,
            pe.name, pe.title, pe.company, pe.location, pe.emails, pe.origins,
+           (pe.has_resume_text = 1 OR EXISTS (SELECT 1 FROM seen AS s
+               WHERE s.person_id = pg.person_id AND s.has_resume_text = 1)) AS has_resume_text,
            a.job_title, a.stage_name, a.milestone, a.source, a.rejection_reason,
            sc.positive, sc.negative, sc.strong_no, sc.pending
     FROM page AS pg
@@ -249,6 +256,8 @@ def _person_filters(plan: SearchPlan, p: _Params) -> list[str]:
         conds.append(
             "pe.person_id NOT IN (SELECT s.person_id FROM seen AS s WHERE s.strong_no > 0)"
         )
+    if r.has_resume_text is not None:
+        conds.append(f"{'' if r.has_resume_text else 'NOT '}{HAS_RESUME_TEXT}")
     return conds
 
 
@@ -363,5 +372,6 @@ def _row(r: dict[str, Any], with_score: bool) -> ResultRow:
         ),
         origins=json.loads(r["origins"]),
         location=r["location"],
+        has_resume_text=bool(r["has_resume_text"]),
         score=r["score"] if with_score else None,
     )

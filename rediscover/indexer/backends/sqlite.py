@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: has_resume_text on people and applications
 BATCH_SIZE = 500  # documents per write transaction
 TOKENIZER = "unicode61 remove_diacritics 2"  # folds case and accents: Zoë == zoe
 
@@ -79,6 +79,7 @@ CREATE TABLE {PEOPLE}{{s}} (
     emails TEXT NOT NULL,
     origins TEXT NOT NULL,
     has_open INTEGER NOT NULL,
+    has_resume_text INTEGER NOT NULL,
     as_of INTEGER
 );
 CREATE INDEX ix_{PEOPLE}_team_{{i}} ON {PEOPLE}{{s}} (team_id, has_open);
@@ -120,7 +121,8 @@ CREATE TABLE {APPLICATIONS}{{s}} (
     strong_no INTEGER NOT NULL,
     strong_yes INTEGER NOT NULL,
     pending INTEGER NOT NULL,
-    ratio REAL
+    ratio REAL,
+    has_resume_text INTEGER NOT NULL
 );
 CREATE INDEX ix_{APPLICATIONS}_person_{{i}} ON {APPLICATIONS}{{s}} (person_id, last_activity_at);
 CREATE INDEX ix_{APPLICATIONS}_job_{{i}} ON {APPLICATIONS}{{s}} (job_id);
@@ -410,7 +412,7 @@ def _delete_applications(cur: sqlite3.Cursor, app_ids: list[int], suffix: str) -
 _INSERTS: dict[str, tuple[str, ...]] = {
     PEOPLE: (
         "person_id", "team_id", "name", "title", "company", "location",
-        "emails", "origins", "has_open", "as_of",
+        "emails", "origins", "has_open", "has_resume_text", "as_of",
     ),
     PERSON_EMAILS: ("person_id", "email"),
     PERSON_TAGS: ("person_id", "tag_key", "tag"),
@@ -420,7 +422,7 @@ _INSERTS: dict[str, tuple[str, ...]] = {
         "requisition_id", "status", "confidential", "stage_name", "milestone", "milestone_rank",
         "rejection_reason", "rejection_reason_key", "rejection_type", "source", "applied_at",
         "rejected_at", "last_activity_at", "positive", "negative", "strong_no", "strong_yes",
-        "pending", "ratio",
+        "pending", "ratio", "has_resume_text",
     ),
     APPLICATION_SOURCES: ("application_id", "position", "source_key", "source"),
     APPLICATION_ACCESS: ("application_id", "token"),
@@ -454,7 +456,8 @@ def _rows(docs: list[PersonDocument]) -> dict[str, list[tuple[Any, ...]]]:
 def _person_row(doc: PersonDocument) -> tuple[Any, ...]:
     return (
         doc.person_id, doc.team_id, doc.name, doc.title, doc.company, doc.location,
-        json.dumps(doc.emails), json.dumps(doc.origins), int(doc.has_open), to_micros(doc.as_of),
+        json.dumps(doc.emails), json.dumps(doc.origins), int(doc.has_open),
+        int(doc.has_resume_text), to_micros(doc.as_of),
     )
 
 
@@ -466,4 +469,5 @@ def _application_row(person_id: int, app: ApplicationDoc) -> tuple[Any, ...]:
         app.rejection_reason_key, app.rejection_type, app.sources[0] if app.sources else None,
         to_micros(app.applied_at), to_micros(app.rejected_at), to_micros(app.last_activity_at),
         app.positive, app.negative, app.strong_no, app.strong_yes, app.pending, app.ratio,
+        int(app.has_resume_text),
     )
