@@ -6,11 +6,14 @@ with factories into the store, indexed through the real pipeline and searched th
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from factories import (
     ATSUserFactory,
     ConnectionFactory,
     at,
+    attach_file,
     enqueue,
     make_application,
     make_candidate,
@@ -20,10 +23,13 @@ from factories import (
 from sqlalchemy import delete
 
 from rediscover.core.models import Candidate
+from rediscover.indexer.merge import split_candidate
 from rediscover.indexer.pipeline import index_pending
 from rediscover.query.errors import InvalidQuery
 from rediscover.query.filters import SearchRequest, Viewer, encode_cursor
 from rediscover.query.search import facets
+
+IMAGE_ONLY = Path(__file__).parents[1] / "data" / "resumes" / "msg_jennifer_image_only.pdf"
 
 # --------------------------------------------------------------------------- population
 
@@ -529,6 +535,67 @@ def test_people_merge_across_connections_by_email(world):
     assert row.origins == ["greenhouse", "lever"]
     assert row.job_title == "Analyst"
     assert world.found(job_ids=[job.id]) == {"Mo Merged"}
+
+
+def test_people_merge_across_connections_by_phone_and_gmail_folding(world):
+    world.conn2.settings = {"default_phone_country": "GB"}
+    job, job2 = make_job(world.conn, "Engineer"), make_job(world.conn2, "Analyst")
+    make_person(world.conn, "Pho Ne", dict(job=job), emails=["pho@a.io"],
+                phones=["+44 20 7946 0958"])
+    make_person(world.conn2, "Pho Ne", dict(job=job2), emails=["pho@b.io"],
+                phones=["020 7946 0958"])
+    make_person(world.conn, "Gee Mail", dict(job=job), emails=["gee.mail@gmail.com"])
+    make_person(world.conn2, "Gee Mail", dict(job=job2), emails=["GeeMail+jobs@googlemail.com"])
+    make_person(world.conn2, "Not Gmail", dict(job=job2), emails=["gee.mail@corp.io"])
+    world.index()
+    rows = {r.name: r for r in world.search().results}
+    assert sorted(rows) == ["Gee Mail", "Not Gmail", "Pho Ne"]
+    assert rows["Pho Ne"].origins == rows["Gee Mail"].origins == ["greenhouse", "lever"]
+    assert rows["Not Gmail"].origins == ["lever"]
+    # Every record's applications are on the one person.
+    assert world.found(job_ids=[job.id]) == world.found(job_ids=[job2.id]) - {"Not Gmail"}
+
+
+def test_an_admin_split_shows_two_people_and_survives_reindexing(world):
+    job, job2 = make_job(world.conn, "Engineer"), make_job(world.conn2, "Analyst")
+    make_person(world.conn, "Sam Same", dict(job=job), emails=["sam@x.io"])
+    other = make_person(world.conn2, "Sam Other", dict(job=job2), emails=["sam@x.io"])
+    world.index()
+    assert world.search().total == 1
+    split_candidate(world.db, other.id, by="admin")
+    world.db.commit()
+    index_pending(world.session_factory, world.backend)
+    assert sorted(r.origins for r in world.search().results) == [["greenhouse"], ["lever"]]
+    world.index()  # a re-sync touches both records again: the split holds
+    assert world.found() == {"Sam Same", "Sam Other"}
+
+
+# --------------------------------------------------------------------------- resume text
+
+
+def test_has_resume_text_filter_and_row_flag(world):
+    job = make_job(world.conn, "Engineer")
+    secret = make_job(world.conn, "Secret", confidential=True, team=[("boss", "hiring_manager")])
+    make_person(world.conn, "Tex Text", dict(job=job, resume_text="kafka streams"))
+    scan = make_person(world.conn, "Ima Scan", dict(job=job))
+    attach_file(scan, IMAGE_ONLY.read_bytes(), "scan.pdf", "application/pdf")
+    make_person(world.conn, "Noah File", dict(job=job))
+    make_person(world.conn, "Conf Only", dict(job=job), dict(job=secret, resume_text="cv"))
+    world.index()
+    assert world.found(has_resume_text=True) == {"Tex Text"}
+    assert world.found(has_resume_text=False) == {"Ima Scan", "Noah File", "Conf Only"}
+    assert world.found(world.viewer("boss"), has_resume_text=True) == {"Tex Text", "Conf Only"}
+    flags = {r.name: r.has_resume_text for r in world.search().results}
+    assert flags == {"Tex Text": True, "Ima Scan": False, "Noah File": False, "Conf Only": False}
+
+
+def test_has_resume_text_must_be_a_boolean(world):
+    with pytest.raises(InvalidQuery) as err:
+        SearchRequest.from_dict({"has_resume_text": "maybe"})
+    assert err.value.field == "has_resume_text"
+    assert SearchRequest.from_dict({"has_resume_text": "false"}).to_dict() == {
+        "has_resume_text": False
+    }
 
 
 # --------------------------------------------------------------------------- last in process
