@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator (run each as ``python -m bench.<name>``)."""
