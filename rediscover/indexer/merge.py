@@ -417,6 +417,36 @@ def explain_person(session: Session, person_id: int) -> list[MergeReason]:
     return [MergeReason(*row) for row in rows]
 
 
+def record_labels(session: Session, candidate_ids: Iterable[int]) -> dict[int, str]:
+    """``"<connection name>:<remote id>"`` of records: how admins know them in their ATS."""
+    labels: dict[int, str] = {}
+    for chunk in chunked(set(candidate_ids)):
+        rows = session.execute(
+            select(Candidate.id, Connection.name, Candidate.remote_id)
+            .join(Connection)
+            .where(Candidate.id.in_(chunk))
+        )
+        labels.update({cid: f"{name}:{remote}" for cid, name, remote in rows})
+    return labels
+
+
+def find_record(session: Session, label: str) -> int:
+    """A record id from ``"<connection name>:<remote id>"`` or a plain record id."""
+    name, sep, remote = label.partition(":")
+    if sep:
+        stmt = select(Candidate.id).join(Connection).where(
+            Connection.name == name, Candidate.remote_id == remote
+        )
+    elif label.isdigit():
+        stmt = select(Candidate.id).where(Candidate.id == int(label))
+    else:
+        raise UnknownRecordError(f"{label!r} is not CONNECTION:REMOTE_ID or a record id.")
+    found = session.scalar(stmt)
+    if found is None:
+        raise UnknownRecordError(f"No candidate record {label!r}.")
+    return found
+
+
 def split_candidate(session: Session, candidate_id: int, *, by: str | None = None) -> set[int]:
     """Separate a record from its person for good; returns the affected person ids.
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 from rediscover.core.models import Application, ATSUser, Person, Scorecard, StageEvent
 from rediscover.indexer.build import build_document
 from rediscover.indexer.documents import ApplicationDoc, PersonDocument
+from rediscover.indexer.extract import resume_files
+from rediscover.indexer.merge import explain_person, record_labels, suggest_duplicates
 from rediscover.query.filters import Viewer
 
 RESUME_CHARS = 20_000  # enough for any real resume; bounds the response size
@@ -43,7 +45,49 @@ def person_detail(session: Session, person_id: int, viewer: Viewer) -> dict[str,
         "active": any(a.status == "open" for a in seen),
         "applications": [_application(a, details.get(a.application_id), names) for a in seen],
         "resume_text": _resume(doc, seen),
+        **_data_quality(session, doc, seen, viewer),
     }
+
+
+def _data_quality(
+    session: Session, doc: PersonDocument, seen: list[ApplicationDoc], viewer: Viewer
+) -> dict[str, Any]:
+    """Resume extraction status per file, why the records merged, probable duplicates.
+
+    Files on applications the viewer may not see are left out, like their text; duplicates
+    are only people who exist for this viewer.
+    """
+    seen_ids = {a.application_id for a in seen}
+    files = [f for f in resume_files(session, doc.person_id)
+             if f.application_id is None or f.application_id in seen_ids]
+    duplicates = [d for d in suggest_duplicates(session, doc.person_id)
+                  if _exists_for(session, d.person_id, viewer)]
+    reasons = explain_person(session, doc.person_id)
+    labels = record_labels(session, {i for r in reasons for i in (r.candidate_id,
+                                                                 r.linked_candidate_id)})
+    return {
+        "has_resume_text": bool(doc.resume_text) or any(a.has_resume_text for a in seen),
+        "resume_files": [
+            {"filename": f.filename, "type": f.type, "status": f.status, "error": f.error,
+             "pages": f.pages, "application_id": f.application_id}
+            for f in files
+        ],
+        "merged_by": [
+            {"record": labels.get(r.candidate_id), "joined": labels.get(r.linked_candidate_id),
+             "key": r.kind, "value": r.value}
+            for r in reasons
+        ],
+        "duplicates": [
+            {"person_id": d.person_id, "name": d.name, "score": round(d.score, 1),
+             "shared": list(d.reasons)}
+            for d in duplicates
+        ],
+    }
+
+
+def _exists_for(session: Session, person_id: int, viewer: Viewer) -> bool:
+    doc = build_document(session, person_id)
+    return doc is not None and any(may_see(a, viewer) for a in doc.applications)
 
 
 def _person_fields(doc: PersonDocument) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from rediscover.core import accounts
 from rediscover.core.enums import ATS, UserRole
 from rediscover.core.milestones import MILESTONES
 from rediscover.core.models import Connection, Team, User
+from rediscover.indexer import merge
+from rediscover.indexer.errors import UnknownRecordError
 from rediscover.query import search as search_mod
 from rediscover.query.errors import InvalidQuery, SearchUnavailable
 from rediscover.query.filters import SearchRequest, Viewer
@@ -139,6 +141,8 @@ def index(rebuild) -> None:
 @click.option("--applied-after", help="Date or timestamp (UTC).")
 @click.option("--email", "emails", multiple=True, help="Exact email (repeatable).")
 @click.option("--include-active", is_flag=True, help="Include people currently in process.")
+@click.option("--has-resume-text/--no-resume-text", default=None,
+              help="Only people with (or without: image-only, encrypted, none) resume text.")
 @click.option("--sort", type=click.Choice(["relevance", "last_in_process"]))
 @click.option("--limit", type=int)
 @click.option("--cursor", help="Cursor from a previous page (next_cursor).")
@@ -147,6 +151,8 @@ def search(query, as_user, as_json, **options) -> None:
     """Search people: `rediscover search "python AND kafka" --reached-stage onsite`."""
     filters: dict[str, Any] = {k: (list(v) if isinstance(v, tuple) else v)
                                for k, v in options.items() if v not in (None, (), False)}
+    if options.get("has_resume_text") is False:  # a filter, not an unset flag
+        filters["has_resume_text"] = False
     if query:
         filters["query"] = query
     try:
@@ -184,6 +190,7 @@ def _page_json(page) -> dict[str, Any]:
                 "rejection_reason": r.rejection_reason,
                 "scorecards": vars(r.scorecards),
                 "origins": r.origins,
+                "has_resume_text": r.has_resume_text,
             }
             for r in page.results
         ],
@@ -219,6 +226,63 @@ def _viewer(session_factory, email: str | None) -> Viewer:
                                        "(add users with `rediscover users add`)")
             user = users[0]
         return Viewer(team_id=user.team_id, access_tokens=accounts.access_tokens(user), user_id=user.id)
+
+
+# --------------------------------------------------------------------------- person merges
+
+
+@cli.group()
+def merges() -> None:
+    """Explain and correct person merges (records joined by email or phone)."""
+
+
+@merges.command("explain")
+@click.argument("person_id", type=int)
+def merges_explain(person_id) -> None:
+    """Why PERSON_ID's records are one person, and probable duplicates (never auto-merged)."""
+    with services().session_factory() as session:
+        reasons = merge.explain_person(session, person_id)
+        labels = merge.record_labels(
+            session, {i for r in reasons for i in (r.candidate_id, r.linked_candidate_id)}
+        )
+        for r in reasons:
+            click.echo(f"{labels[r.candidate_id]} joined {labels[r.linked_candidate_id]} "
+                       f"by {r.kind} {r.value}")
+        if not reasons:
+            click.echo(f"person {person_id}: one record, nothing merged")
+        for d in merge.suggest_duplicates(session, person_id):
+            click.echo(f"possible duplicate: person {d.person_id} {d.name!r} "
+                       f"(name {d.score:.0f}%, same {', '.join(d.reasons)})")
+
+
+@merges.command("split")
+@click.argument("record")
+@click.option("--by", default=None, help="Who decided (kept with the rule).")
+def merges_split(record, by) -> None:
+    """Separate RECORD (CONNECTION:REMOTE_ID or record id) from its person, for good."""
+    svc = services()
+    with svc.session_factory.begin() as session:
+        try:
+            affected = merge.split_candidate(session, merge.find_record(session, record), by=by)
+        except UnknownRecordError as exc:
+            raise click.BadParameter(str(exc), param_hint="RECORD") from None
+    click.echo(f"{record} split off; people affected: {sorted(affected)}")
+    click.echo(jobs.describe_index(jobs.index_changes(svc)))
+
+
+@merges.command("unsplit")
+@click.argument("record")
+@click.argument("other")
+def merges_unsplit(record, other) -> None:
+    """Drop the split rule between RECORD and OTHER, so shared keys join them again."""
+    svc = services()
+    with svc.session_factory.begin() as session:
+        try:
+            a, b = merge.find_record(session, record), merge.find_record(session, other)
+        except UnknownRecordError as exc:
+            raise click.BadParameter(str(exc), param_hint="RECORD") from None
+        merge.unsplit_candidates(session, a, b)
+    click.echo(jobs.describe_index(jobs.index_changes(svc)))
 
 
 # --------------------------------------------------------------------------- users

@@ -116,3 +116,17 @@ def test_sync_runs_are_listed_for_the_team(client, tokens):
     assert runs and runs[0]["connection"] == "acme" and runs[0]["status"] == "succeeded"
     assert runs[0]["counts"]["fetched"] > 0 and runs[0]["requests"] > 0
     assert client.get("/api/v1/sync/runs", headers=bearer(tokens["stranger"])).get_json()["runs"] == []
+
+
+def test_person_view_shows_merge_reasons_resume_status_and_duplicates(client, svc, tokens):
+    pid = person_id(svc, "dana.whitfield@example.com")
+    body = client.get(f"/api/v1/people/{pid}", headers=bearer(tokens["outsider"])).get_json()
+    assert [(m["key"], m["value"]) for m in body["merged_by"]] == [
+        ("email", "dana.whitfield@example.com")
+    ]
+    assert all(m["record"].startswith("acme:") for m in body["merged_by"])
+    assert isinstance(body["duplicates"], list)
+    assert isinstance(body["has_resume_text"], bool)
+    for f in body["resume_files"]:
+        assert f["status"] in ("ok", "empty", "encrypted", "corrupt", "unsupported", "too_large",
+                               "timeout", "failed", "pending", "not_downloaded")

@@ -109,3 +109,35 @@ def test_search_with_a_bad_filter_is_a_usage_error(synced):
 def test_search_needs_to_know_who_searches_when_several_users_exist(synced):
     result = synced("search", "--reached-stage", "onsite", ok=False)
     assert result.exit_code == 2 and "--as" in result.output
+
+
+def test_merges_explain_split_and_unsplit(synced):
+    def dana() -> list[dict]:
+        return search(synced, "--as", "ivan@acme.example", "--email", "dana.whitfield@example.com",
+                      "--include-active")["results"]
+
+    [row] = dana()
+    explained = synced("merges", "explain", str(row["person_id"])).output
+    [line] = [ln for ln in explained.splitlines() if " joined " in ln]
+    record, _, rest = line.partition(" joined ")
+    assert rest.endswith("by email dana.whitfield@example.com")
+    synced("merges", "split", record, "--by", "admin@acme.example")
+    assert len(dana()) == 2
+    assert "created 0" in synced("sync").output  # a re-sync keeps the split
+    assert len(dana()) == 2
+    synced("merges", "unsplit", record, rest.split(" ")[0])
+    assert len(dana()) == 1
+
+
+def test_merges_split_of_an_unknown_record_is_a_usage_error(synced):
+    result = synced("merges", "split", "acme:no-such-id", ok=False)
+    assert result.exit_code == 2 and "No candidate record" in result.output
+
+
+def test_search_filters_on_resume_text(synced):
+    with_text = search(synced, "--as", "ivan@acme.example", "--has-resume-text", "--include-active")
+    without = search(synced, "--as", "ivan@acme.example", "--no-resume-text", "--include-active")
+    everyone = search(synced, "--as", "ivan@acme.example", "--include-active")
+    assert names(with_text) | names(without) == names(everyone)
+    assert not names(with_text) & names(without)
+    assert all(r["has_resume_text"] for r in with_text["results"])
