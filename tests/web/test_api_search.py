@@ -5,7 +5,15 @@ import pytest
 from sqlalchemy import select
 
 from rediscover.core import accounts
-from rediscover.core.models import Connection, Person, CandidateEmail, Candidate
+from rediscover.core.models import (
+    Application,
+    Candidate,
+    CandidateEmail,
+    Connection,
+    IndexQueue,
+    Job,
+    Person,
+)
 from rediscover.fakeats.greenhouse import (
     FIXTURE_CLIENT_ID,
     FIXTURE_CLIENT_SECRET,
@@ -125,8 +133,32 @@ def test_person_view_shows_merge_reasons_resume_status_and_duplicates(client, sv
         ("email", "dana.whitfield@example.com")
     ]
     assert all(m["record"].startswith("acme:") for m in body["merged_by"])
-    assert isinstance(body["duplicates"], list)
+    assert body["duplicates"] == []
     assert isinstance(body["has_resume_text"], bool)
     for f in body["resume_files"]:
         assert f["status"] in ("ok", "empty", "encrypted", "corrupt", "unsupported", "too_large",
                                "timeout", "failed", "pending", "not_downloaded")
+
+
+def test_person_view_suggests_a_near_duplicate_without_merging_it(client, svc, tokens):
+    pid = person_id(svc, "dana.whitfield@example.com")
+    with svc.session_factory.begin() as session:
+        dana = session.scalars(select(Candidate).where(Candidate.person_id == pid,
+                                                       Candidate.company.is_not(None))).first()
+        secret = session.scalar(select(Job).where(Job.confidential.is_(True)))
+        twin = Candidate(connection_id=dana.connection_id, remote_id="twin-1",
+                         first_name="Dana", last_name="Whitfeild", company=dana.company,
+                         title=dana.title, location=dana.location)
+        session.add(twin)
+        session.flush()
+        # Only on the confidential job: the twin exists for its hiring team only.
+        session.add(Application(connection_id=secret.connection_id, remote_id="twin-app",
+                                candidate_id=twin.id, job_id=secret.id, status="closed"))
+        session.add(IndexQueue(candidate_id=twin.id))
+    jobs.index_changes(svc)
+    body = client.get(f"/api/v1/people/{pid}", headers=bearer(tokens["manager"])).get_json()
+    [dup] = body["duplicates"]
+    assert dup["name"] == "Dana Whitfeild" and dup["person_id"] != pid
+    assert dup["shared"] == ["company", "title"]
+    outsider = client.get(f"/api/v1/people/{pid}", headers=bearer(tokens["outsider"])).get_json()
+    assert outsider["duplicates"] == []
