@@ -387,7 +387,10 @@ def extract_pending(
     return done
 
 
-def _jobs(session: Session, hashes: list[str]) -> Iterator[tuple[str, bytes, str | None, str | None]]:
+Job = tuple[str, bytes, str | None, str | None]  # (content hash, data, filename, content type)
+
+
+def _jobs(session: Session, hashes: list[str]) -> Iterator[Job]:
     for content_hash in hashes:
         blob = session.get(FileBlob, content_hash)
         if blob is not None:  # another indexer may have taken it meanwhile
@@ -445,7 +448,9 @@ def resume_files(session: Session, person_id: int) -> list[ResumeFile]:
     return [_resume_file(f, status, error, pages) for f, status, error, pages in rows]
 
 
-def _resume_file(f: Attachment, status: str | None, error: str | None, pages: int | None) -> ResumeFile:
+def _resume_file(
+    f: Attachment, status: str | None, error: str | None, pages: int | None
+) -> ResumeFile:
     if status is None:
         status = "not_downloaded" if f.content_hash is None else "pending"
         error = f.download_error
