@@ -595,6 +595,57 @@ class SyncFailure(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class SyncLock(Base):
+    """Who is syncing a connection right now: one row per connection, taken atomically.
+
+    ``owner`` is ``host:pid:token``; a lock whose ``expires_at`` passed (or whose owner
+    process is gone, on the same host) may be taken over. Every sync entry point (CLI,
+    schedule, webhooks) goes through it, so one connection never syncs twice at once.
+    """
+
+    __tablename__ = "sync_locks"
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str | None] = mapped_column(String(200))
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEvent(Base):
+    """One webhook delivery, kept for idempotency (by the vendor's event id) and for operators.
+
+    Only the action and the ids it named are kept, never the body (it carries PII).
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("connection_id", "event_id"),)
+    id: Mapped[int] = _id()
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    remote_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # pending / applied / ignored / failed
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = _created()
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ErasureLog(Base):
+    """The audit line of a GDPR erase: when, by whom, how much, and never whose data."""
+
+    __tablename__ = "erasure_log"
+    id: Mapped[int] = _id()
+    requested_at: Mapped[datetime] = _created()
+    actor: Mapped[str] = mapped_column(String(200))
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    connections: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
 # --------------------------------------------------------------------------- indexing
 
 

@@ -184,6 +184,8 @@ def _before() -> Response | None:
         return _fault_response(fault)
     if fault is not None and fault.kind == "slow":
         time.sleep(fault.delay)
+    if fault is not None and fault.kind == "change" and fault.action is not None:
+        fault.action()
     if not request.path.startswith("/v3/"):
         return None
     if not _authorized(state):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import random
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -59,7 +60,9 @@ class Fault:
 
     ``kind``: ``status`` (answer ``status`` with a JSON error; 429 adds ``Retry-After``),
     ``malformed`` (200 with a garbled body), ``truncated`` (200 with the body cut in half),
-    ``slow`` (sleep ``delay`` real seconds, then answer normally).
+    ``slow`` (sleep ``delay`` real seconds, then answer normally), ``change`` (call
+    ``action`` — e.g. edit or delete a record — then answer normally: the data moves
+    between two page requests).
     """
 
     kind: str
@@ -67,6 +70,18 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     message: str = "Internal Server Error"
+    action: Callable[[], None] | None = None
+
+
+# What ``FaultPlan.random`` draws from: a 429 storm, server errors, garbled bodies, timeouts.
+RANDOM_FAULTS: tuple[Fault, ...] = (
+    Fault("status", 429, retry_after=3, message="Rate limit exceeded"),
+    Fault("status", 500),
+    Fault("status", 502, message="Bad Gateway"),
+    Fault("status", 503, message="Service Unavailable"),
+    Fault("malformed"),
+    Fault("truncated"),
+)
 
 
 @dataclass
@@ -88,6 +103,24 @@ class FaultPlan:
     def __init__(self) -> None:
         self._queues: dict[str, deque[_Scheduled]] = {}
         self._lock = threading.Lock()
+        self._rate = 0.0
+        self._rng = random.Random(0)
+        self._prefix = ""
+        self._kinds: tuple[Fault, ...] = RANDOM_FAULTS
+        self.injected = 0  # random faults answered so far
+
+    def random(self, rate: float, *, seed: int, prefix: str = "",
+               kinds: tuple[Fault, ...] = RANDOM_FAULTS) -> FaultPlan:
+        """Answer a ``rate`` share of requests under ``prefix`` with a fault drawn from ``kinds``
+        (seeded: the same requests in the same order meet the same faults)."""
+        with self._lock:
+            self._rate, self._rng, self._prefix, self._kinds = (
+                rate, random.Random(seed), prefix, kinds)
+        return self
+
+    def change(self, path: str, action: Callable[[], None], *, after: int = 0) -> FaultPlan:
+        """Run ``action`` (change the data) just before the ``after``+1-th request to ``path``."""
+        return self.add(path, Fault("change", action=action), after=after)
 
     def add(self, path: str, fault: Fault, *, times: float = 1, after: int = 0) -> FaultPlan:
         """Queue ``fault`` for ``path``; returns the plan so calls chain."""
@@ -129,9 +162,10 @@ class FaultPlan:
         return self.add(path, Fault("slow", delay=seconds), times=times, after=after)
 
     def clear(self) -> None:
-        """Drop every queued fault (the ATS recovered)."""
+        """Drop every queued fault and stop random ones (the ATS recovered)."""
         with self._lock:
             self._queues.clear()
+            self._rate = 0.0
 
     def take(self, path: str) -> Fault | None:
         """The fault for this request to ``path``, if one is due."""
@@ -148,6 +182,9 @@ class FaultPlan:
                 if head.times <= 0:
                     queue.popleft()
                 return head.fault
+            if self._rate and path.startswith(self._prefix) and self._rng.random() < self._rate:
+                self.injected += 1
+                return self._rng.choice(self._kinds)
         return None
 
 

@@ -129,6 +129,9 @@ class Tally:
             setattr(self, name, getattr(self, name) + value)
 
 
+Progress = Callable[[str, "Tally"], None]  # (resource name, run totals so far)
+
+
 def run_sync(
     connection_id: int,
     session_factory: sessionmaker[Session],
@@ -138,6 +141,7 @@ def run_sync(
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
     retry: RetryPolicy | None = None,
+    progress: Progress | None = None,
 ) -> SyncRun:
     """Sync one connection into the store and return its finished ``SyncRun`` (detached).
 
@@ -148,6 +152,9 @@ def run_sync(
         clock: epoch seconds; the run's window end and the rate-limit pacing use it.
         sleep: how to wait (backoff, ``Retry-After``, pacing); tests pass a fake.
         retry: overrides the adapter's retry policy.
+        progress: called after each committed page with the resource name and the run's
+            running totals (progress bars, lock renewal); a ``FatalSyncError`` it raises
+            stops the run with that reason.
 
     ATS failures are recorded on the run, not raised; unexpected errors are recorded and
     re-raised.
@@ -156,7 +163,7 @@ def run_sync(
         FatalSyncError: the connection does not exist (there is no run to record it on).
     """
     return _Run(connection_id, session_factory, full=full, transport=transport, clock=clock,
-                sleep=sleep, retry=retry).execute()
+                sleep=sleep, retry=retry, progress=progress).execute()
 
 
 class _Run:
@@ -164,8 +171,9 @@ class _Run:
 
     def __init__(self, connection_id: int, session_factory: sessionmaker[Session], *, full: bool,
                  transport: httpx.BaseTransport | None, clock: Clock, sleep: Sleep,
-                 retry: RetryPolicy | None) -> None:
+                 retry: RetryPolicy | None, progress: Progress | None = None) -> None:
         self.connection_id = connection_id
+        self.progress = progress
         self.session_factory = session_factory
         self.full = full
         self.transport = transport
@@ -374,6 +382,11 @@ class _Run:
             session.commit()
         log.info("sync page written", extra={"resource": resource.name, "run_id": self.run_id,
                                              "items": len(page.items)})
+        if self.progress is not None:
+            total = Tally()
+            for each in self.tallies.values():
+                total.add(each)
+            self.progress(resource.name, total)
 
     def _convert(self, adapter: Adapter, window: _Window,
                  items: list[dict[str, Any]]) -> tuple[list[Record], list[SkippedRecordError]]:
