@@ -14,6 +14,7 @@ from rediscover.core.models import Connection, SyncRun
 from rediscover.query import people, search as search_mod
 from rediscover.query.filters import SearchRequest, Viewer
 from rediscover.query.results import FACETS
+from rediscover.web import status
 from rediscover.web.errors import ApiError
 from rediscover.web.wiring import services
 
@@ -101,6 +102,10 @@ def person(person_id: int):
     """A person with every application the user may see, their scorecards and resume snippet."""
     with services().session_factory() as session:
         detail = people.person_detail(session, person_id, g.viewer)
+        if detail is not None:
+            # "As of": confirmed by the last complete read, not just last changed.
+            confirmed = status.person_as_of(session, person_id)
+            detail["as_of"] = confirmed.isoformat() if confirmed else detail.get("as_of")
     if detail is None:
         raise ApiError("not_found", f"No person {person_id} is visible to you.", 404)
     return jsonify(detail)
@@ -109,8 +114,10 @@ def person(person_id: int):
 @bp.get("/sync/runs")
 @require_user
 def sync_runs():
-    """The latest sync runs of the user's team's connections."""
-    limit = min(max(int(request.args.get("limit", 20) or 20), 1), 200)
+    """The latest sync runs of the user's team's connections, newest first, and per connection
+    the last runs with counts, duration, request rate vs. budget, errors and failures."""
+    limit = _int_arg("limit", 20, 1, 200)
+    per_connection = _int_arg("per_connection", status.RUNS_PER_CONNECTION, 1, 50)
     with services().session_factory() as session:
         rows = session.execute(
             select(SyncRun, Connection.name)
@@ -119,25 +126,20 @@ def sync_runs():
             .order_by(SyncRun.id.desc())
             .limit(limit)
         ).all()
-    return jsonify({"runs": [_run_dict(run, name) for run, name in rows]})
+        connections = status.connection_status(session, g.team_id, per_connection)
+    return jsonify({"runs": [status.run_dict(run, name) for run, name in rows],
+                    "connections": connections})
 
 
-def _run_dict(run: SyncRun, connection: str) -> dict[str, Any]:
-    duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-    return {
-        "id": run.id,
-        "connection": connection,
-        "kind": run.kind,
-        "status": run.status,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "duration_s": duration,
-        "counts": run.counts,
-        "requests": run.requests,
-        "request_rate": (run.requests / duration) if duration else None,
-        "rate_budget": run.rate_budget,
-        "error": run.error,
-    }
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError("invalid_parameter", f"{name} must be a whole number.", 400, name) from None
+    return min(max(value, low), high)
 
 
 @bp.get("/openapi.json")

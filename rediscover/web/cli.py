@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from rediscover.core import accounts
@@ -19,7 +19,8 @@ from rediscover.indexer.errors import UnknownRecordError
 from rediscover.query import search as search_mod
 from rediscover.query.errors import InvalidQuery, SearchUnavailable
 from rediscover.query.filters import SearchRequest, Viewer
-from rediscover.web import create_app, jobs
+from rediscover.sync.lock import LockHeldError
+from rediscover.web import create_app, jobs, status as status_mod
 from rediscover.web.wiring import services
 
 CONNECT_DEFAULTS = {
@@ -90,12 +91,16 @@ def _upsert_connection(session, *, team: Team, name: str, **fields) -> Connectio
 # --------------------------------------------------------------------------- sync and index
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--connection", "connection_name", help="Only this connection (default: all).")
 @click.option("--full", is_flag=True, help="Re-read everything instead of changes since the last sync.")
 @click.option("--no-index", is_flag=True, help="Store only; index later with `rediscover index`.")
-def sync(connection_name, full, no_index) -> None:
-    """Sync candidates from the connected ATSs, then index what changed."""
+@click.pass_context
+@with_appcontext
+def sync(ctx, connection_name, full, no_index) -> None:
+    """Sync candidates from the connected ATSs, then index what changed (`sync status`: runs)."""
+    if ctx.invoked_subcommand is not None:
+        return
     svc = services()
     names = jobs.connection_names(svc.session_factory, connection_name)
     if not names:
@@ -103,13 +108,82 @@ def sync(connection_name, full, no_index) -> None:
                                else "no connections yet: run `rediscover connect` first")
     failed = False
     for name in names:
-        run = jobs.sync_connection(svc.session_factory, name, full=full)
+        try:
+            run = jobs.sync_connection(svc.session_factory, name, full=full,
+                                       progress=_progress_line(name))
+        except LockHeldError as exc:
+            _end_progress_line()
+            click.echo(f"sync {name}: skipped — {exc}")
+            failed = True
+            continue
+        _end_progress_line()
         click.echo(jobs.describe_run(name, run))
         failed |= run.status == "failed"
     if not no_index:
         click.echo(jobs.describe_index(jobs.index_changes(svc)))
     if failed:
         sys.exit(1)
+
+
+def _progress_line(name: str):
+    """A one-line live counter on an interactive terminal; nothing when output is piped."""
+    if not sys.stdout.isatty():
+        return None
+
+    def show(resource: str, totals) -> None:
+        click.echo(f"\r\x1b[2K  sync {name}: {resource} — fetched {totals.fetched}, "
+                   f"created {totals.created}, updated {totals.updated}, "
+                   f"failed {totals.failed}", nl=False)
+
+    return show
+
+
+def _end_progress_line() -> None:
+    if sys.stdout.isatty():
+        click.echo("\r\x1b[2K", nl=False)
+
+
+@sync.command("status")
+@click.option("--connection", "connection_name", help="Only this connection.")
+@click.option("--runs", default=5, show_default=True, type=click.IntRange(1, 50),
+              help="Runs shown per connection.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's shape).")
+def sync_status(connection_name, runs, as_json) -> None:
+    """Per connection: the last runs, counts, duration, request rate vs. budget, errors."""
+    with services().session_factory() as session:
+        rows = status_mod.connection_status(session, runs=runs)
+    if connection_name:
+        rows = [r for r in rows if r["connection"] == connection_name]
+        if not rows:
+            raise click.BadParameter(f"no connection named {connection_name!r}",
+                                     param_hint="--connection")
+    if as_json:
+        click.echo(json.dumps({"connections": rows}, indent=2))
+        return
+    for row in rows:
+        click.echo(_format_status(row))
+
+
+def _format_status(row: dict[str, Any]) -> str:
+    head = (f"{row['connection']} ({row['ats']}{'' if row['enabled'] else ', disabled'}"
+            f"{', syncing now' if row['syncing'] else ''}): {row['candidates']} candidates, "
+            f"data as of {row['as_of'] or 'never'}, "
+            f"{row['pending_webhook_events']} webhook event(s) pending")
+    lines = [head]
+    for run in row["runs"]:
+        counts = run["counts"] or {}
+        rate = (f"{run['request_rate']:.2f}/s of {run['rate_budget']:.2f}/s budget"
+                if run["request_rate"] is not None and run["rate_budget"] else
+                f"{run['requests']} requests")
+        took = f"{run['duration_s']:.0f}s" if run["duration_s"] is not None else "running"
+        lines.append(
+            f"  #{run['id']} {run['kind']:<11} {run['status']:<9} {run['started_at'][:19]} {took:>7}  "
+            f"fetched {counts.get('fetched', 0)} created {counts.get('created', 0)} "
+            f"updated {counts.get('updated', 0)} deleted {counts.get('deleted', 0)} "
+            f"failed {counts.get('failed', 0)}  {rate}")
+        if run["error"]:
+            lines.append(f"      error: {run['error']}")
+    return "\n".join(lines)
 
 
 @cli.command()

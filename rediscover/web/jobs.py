@@ -12,6 +12,8 @@ from rediscover.core.models import Connection, SyncRun
 if TYPE_CHECKING:
     from flask import Flask
 
+    from rediscover.sync.runner import Progress, Tally
+
     from rediscover.web.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -27,15 +29,35 @@ def connection_names(session_factory: sessionmaker[Session], only: str | None = 
 
 
 def sync_connection(session_factory: sessionmaker[Session], name: str, *, full: bool = False,
-                    **runner_options) -> SyncRun:
-    """Sync one connection by name; the run records its own outcome."""
+                    progress: Progress | None = None, **runner_options) -> SyncRun:
+    """Sync one connection by name under its sync lock; the run records its own outcome.
+
+    Raises:
+        LookupError: no such connection.
+        LockHeldError: another process is syncing it (nothing was done).
+    """
+    from rediscover.sync.lock import acquire_sync_lock
     from rediscover.sync.runner import run_sync
 
+    connection_id = connection_id_of(session_factory, name)
+    with acquire_sync_lock(session_factory, connection_id) as lock:
+
+        def on_page(resource: str, totals: Tally) -> None:
+            lock.renew()  # raises LockLostError (recorded on the run) if it is gone
+            if progress is not None:
+                progress(resource, totals)
+
+        return run_sync(connection_id, session_factory, full=full, progress=on_page,
+                        **runner_options)
+
+
+def connection_id_of(session_factory: sessionmaker[Session], name: str) -> int:
+    """The id of the connection called ``name`` (``LookupError`` if none)."""
     with session_factory() as session:
         connection_id = session.scalar(select(Connection.id).where(Connection.name == name))
     if connection_id is None:
         raise LookupError(f"no connection named {name!r}")
-    return run_sync(connection_id, session_factory, full=full, **runner_options)
+    return connection_id
 
 
 def index_changes(svc: Services):
