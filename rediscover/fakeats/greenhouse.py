@@ -584,3 +584,17 @@ def _gen_application(data: dict[str, Any], rng: random.Random, cid: int, app_id:
             "candidate_rating": rng.choice(RATINGS), "status": "complete",
             "interviewed_at": _stamp(done), "submitted_at": _stamp(done),
             "created_at": _stamp(done), "updated_at": _stamp(done)})
+
+
+# ---------------------------------------------------------------------- webhooks
+
+WEBHOOK_DIR = "data/greenhouse_webhooks"
+WEBHOOK_FIXTURE_SECRET = "gh_fixture_secret_DO_NOT_USE"  # what the bundled deliveries are signed with
+
+
+def load_webhook_fixture(event: str) -> tuple[bytes, dict[str, str]]:
+    """A bundled webhook delivery: the exact body bytes and its request headers."""
+    folder = resources.files(DATA_PACKAGE).joinpath(WEBHOOK_DIR)
+    body = folder.joinpath(f"{event}.body.json").read_bytes()
+    meta = json.loads(folder.joinpath(f"{event}.headers.json").read_text(encoding="utf-8"))
+    return body, dict(meta["headers"])

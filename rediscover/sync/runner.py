@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from rediscover.core.models import (
     CandidatePhone,
     CandidateTag,
     Connection,
+    ExtractedText,
     FileBlob,
     IndexQueue,
     Job,
@@ -102,6 +103,7 @@ SWEPT_MODELS: dict[type, type] = {
     AttachmentRecord: Attachment,
 }
 IN_CHUNK = 500  # ids per IN (...) lookup
+ANONYMIZED_NAME = "Anonymized"  # what an anonymised record's first name becomes (Greenhouse)
 
 
 class Outcome(enum.Enum):
@@ -142,6 +144,7 @@ def run_sync(
     sleep: Sleep = time.sleep,
     retry: RetryPolicy | None = None,
     progress: Progress | None = None,
+    candidates: Collection[str] | None = None,
 ) -> SyncRun:
     """Sync one connection into the store and return its finished ``SyncRun`` (detached).
 
@@ -155,6 +158,9 @@ def run_sync(
         progress: called after each committed page with the resource name and the run's
             running totals (progress bars, lock renewal); a ``FatalSyncError`` it raises
             stops the run with that reason.
+        candidates: re-read just these candidates (remote ids) and what hangs off them (a
+            webhook said they changed): no checkpoint moves, and what the targeted listings
+            no longer have (the candidate itself, its applications, cards, files) is deleted.
 
     ATS failures are recorded on the run, not raised; unexpected errors are recorded and
     re-raised.
@@ -163,7 +169,65 @@ def run_sync(
         FatalSyncError: the connection does not exist (there is no run to record it on).
     """
     return _Run(connection_id, session_factory, full=full, transport=transport, clock=clock,
-                sleep=sleep, retry=retry, progress=progress).execute()
+                sleep=sleep, retry=retry, progress=progress, candidates=candidates).execute()
+
+
+def delete_candidates(session_factory: sessionmaker[Session], connection_id: int,
+                      remote_ids: Collection[str]) -> int:
+    """Delete these candidates with all that hangs off them (the ATS said they are gone)."""
+    with session_factory() as session:
+        rows = session.execute(select(Candidate.id, Candidate.person_id).where(
+            Candidate.connection_id == connection_id,
+            Candidate.remote_id.in_(sorted(set(remote_ids))))).all()
+        delete_candidate_rows(session, rows)
+        session.commit()
+    purge_orphan_files(session_factory)
+    return len(rows)
+
+
+def delete_candidate_rows(session: Session, rows: Iterable[tuple[int, int | None]]) -> None:
+    """Delete candidates by ``(id, person_id)`` in the caller's transaction, queueing each."""
+    rows = list(rows)
+    for chunk in _chunks([cid for cid, _ in rows]):
+        session.execute(delete(Candidate).where(Candidate.id.in_(chunk)))
+    session.add_all(IndexQueue(candidate_id=cid, person_id=pid) for cid, pid in rows)
+
+
+def scrub_candidate(session_factory: sessionmaker[Session], connection_id: int,
+                    remote_id: str) -> bool:
+    """Anonymise a stored candidate now: names, contacts, position, tags and files go.
+
+    The ATS anonymised them; everything personal is dropped whichever fields it listed
+    (the record is never searchable again anyway). False when it is not stored.
+    """
+    with session_factory() as session:
+        cand = session.scalar(select(Candidate).where(
+            Candidate.connection_id == connection_id, Candidate.remote_id == remote_id))
+        if cand is None:
+            return False
+        _assign(cand, {"first_name": ANONYMIZED_NAME, "last_name": remote_id, "company": None,
+                       "title": None, "location": None, "url": None, "anonymized": True})
+        cand.emails.clear()
+        cand.phones.clear()
+        cand.tags.clear()
+        cand.attachments.clear()
+        for app in cand.applications:
+            app.location = app.rejection_note = None
+        session.add(IndexQueue(candidate_id=cand.id, person_id=cand.person_id))
+        session.commit()
+    purge_orphan_files(session_factory)
+    return True
+
+
+def purge_orphan_files(session_factory: sessionmaker[Session]) -> int:
+    """Drop cached file bytes and extracted text no attachment refers to any more."""
+    with session_factory() as session:
+        used = select(Attachment.content_hash).where(Attachment.content_hash.is_not(None))
+        blobs = session.execute(delete(FileBlob).where(FileBlob.content_hash.not_in(used)))
+        texts = session.execute(delete(ExtractedText).where(
+            ExtractedText.content_hash.not_in(used)))
+        session.commit()
+    return blobs.rowcount + texts.rowcount
 
 
 class _Run:
@@ -171,9 +235,11 @@ class _Run:
 
     def __init__(self, connection_id: int, session_factory: sessionmaker[Session], *, full: bool,
                  transport: httpx.BaseTransport | None, clock: Clock, sleep: Sleep,
-                 retry: RetryPolicy | None, progress: Progress | None = None) -> None:
+                 retry: RetryPolicy | None, progress: Progress | None = None,
+                 candidates: Collection[str] | None = None) -> None:
         self.connection_id = connection_id
         self.progress = progress
+        self.targets = sorted(set(candidates)) if candidates is not None else None
         self.session_factory = session_factory
         self.full = full
         self.transport = transport
@@ -206,7 +272,10 @@ class _Run:
                 self.client = client
                 for resource in adapter.resources:
                     self.resource_name = resource.name
-                    self._sync_resource(adapter, resource)
+                    if self.targets is None:
+                        self._sync_resource(adapter, resource)
+                    else:
+                        self._sync_targeted(adapter, resource)
         except RetryableSyncError as exc:
             self._fail(exc, self._gave_up(exc))
         except FatalSyncError as exc:
@@ -215,6 +284,9 @@ class _Run:
             self._finish(SyncRunStatus.FAILED, f"internal error: {type(exc).__name__}")
             raise
         else:
+            if any(t.deleted for t in self.tallies.values()) or \
+                    self.tallies.get("attachments", Tally()).updated:
+                purge_orphan_files(self.session_factory)  # resume text of what is gone
             self._finish(*self._outcome())
         return self._load_run()
 
@@ -239,6 +311,8 @@ class _Run:
         return config, enabled
 
     def _kind(self, session: Session) -> str:
+        if self.targets is not None:
+            return "targeted"
         synced_before = session.scalar(select(SyncCheckpoint.id).where(
             SyncCheckpoint.connection_id == self.connection_id,
             SyncCheckpoint.watermark.is_not(None)).limit(1))
@@ -355,6 +429,36 @@ class _Run:
         if window.seen is not None and window.clean:
             self._reconcile(adapter, resource, window.seen)
 
+    def _sync_targeted(self, adapter: Adapter, resource: Resource) -> None:
+        """Read one resource for the target candidates only; sweep within them."""
+        scope = self._target_scope()
+        params = adapter.target_params(resource, self.targets, self._target_applications())
+        if params is None:
+            return
+        self.tallies.setdefault(resource.name, Tally())
+        sweeps = resource.record in SWEPT_MODELS
+        window = _Window(resource, self.now, self.now, seen=set() if sweeps else None,
+                         checkpoint=False)
+        for chunk in params:
+            first = {**resource.params, "per_page": str(adapter.per_page), **chunk}
+            for page in adapter.paginator.iter_pages(self.client, resource.path, first):
+                self._take_page(adapter, window, page)
+        if window.seen is not None and window.clean:
+            self._reconcile(adapter, resource, window.seen, scope or {0})
+
+    def _target_scope(self) -> set[int]:
+        with self.session_factory() as session:
+            return set(session.scalars(select(Candidate.id).where(
+                Candidate.connection_id == self.connection_id,
+                Candidate.remote_id.in_(self.targets))))
+
+    def _target_applications(self) -> list[str]:
+        with self.session_factory() as session:
+            return sorted(session.scalars(select(Application.remote_id).join(
+                Candidate, Application.candidate_id == Candidate.id).where(
+                Candidate.connection_id == self.connection_id,
+                Candidate.remote_id.in_(self.targets))))
+
     def _sweeps(self, resource: Resource) -> bool:
         return bool(resource.team_roles) or resource.record in SWEPT_MODELS
 
@@ -377,7 +481,8 @@ class _Run:
                 else:
                     setattr(tally, result.value, getattr(tally, result.value) + 1)
             writer.finish()
-            self._save_checkpoint(session, window, page.next_url)
+            if window.checkpoint:
+                self._save_checkpoint(session, window, page.next_url)
             self._save_progress(session.get(SyncRun, self.run_id))
             session.commit()
         log.info("sync page written", extra={"resource": resource.name, "run_id": self.run_id,
@@ -459,14 +564,16 @@ class _Run:
             cp.watermark = window.end
         cp.window_start = cp.window_end = cp.next_url = None
 
-    def _reconcile(self, adapter: Adapter, resource: Resource, seen: set[Any]) -> None:
-        """Delete what a complete full listing no longer has (v3 has no deletion feed)."""
+    def _reconcile(self, adapter: Adapter, resource: Resource, seen: set[Any],
+                   scope: set[int] | None = None) -> None:
+        """Delete what a complete full listing no longer has (v3 has no deletion feed);
+        with ``scope``, only rows of those (local) candidates."""
         with self.session_factory() as session:
             writer = _Writer(session, self.connection_id, adapter.ats, self.now)
             if resource.team_roles:
                 deleted = writer.sweep_team(resource.team_roles, seen)
             else:
-                deleted = writer.sweep_rows(SWEPT_MODELS[resource.record], seen)
+                deleted = writer.sweep_rows(SWEPT_MODELS[resource.record], seen, scope)
             writer.finish()
             session.commit()
         self.tallies[resource.name].deleted += deleted
@@ -483,6 +590,7 @@ class _Window:
     end: datetime
     seen: set[Any] | None = None  # keys listed, when this listing reconciles deletions
     clean: bool = True  # every page was read
+    checkpoint: bool = True  # targeted re-reads leave the checkpoints alone
 
 
 # ---------------------------------------------------------------------- the writer
@@ -769,8 +877,9 @@ class _Writer:
 
     # ------------------------------------------------------------------ deletions
 
-    def sweep_rows(self, model: type, seen: set[str]) -> int:
-        """Delete this connection's ``model`` rows whose remote id a full listing lacked."""
+    def sweep_rows(self, model: type, seen: set[str], scope: set[int] | None = None) -> int:
+        """Delete this connection's ``model`` rows whose remote id a full listing lacked
+        (only rows of the candidates in ``scope``, when given)."""
         if model is Candidate:
             query = select(model.id, model.remote_id, model.id)
         elif model is Scorecard:
@@ -779,7 +888,8 @@ class _Writer:
         else:
             query = select(model.id, model.remote_id, model.candidate_id)
         rows = self.session.execute(query.where(model.connection_id == self.connection_id)).all()
-        gone = [(row_id, cand_id) for row_id, rid, cand_id in rows if rid not in seen]
+        gone = [(row_id, cand_id) for row_id, rid, cand_id in rows
+                if rid not in seen and (scope is None or cand_id in scope)]
         if model is Candidate and gone:
             self.people.update(self.session.execute(select(Candidate.id, Candidate.person_id).where(
                 Candidate.id.in_([g[0] for g in gone]))).all())
@@ -1040,4 +1150,5 @@ def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
-__all__ = ["Outcome", "Tally", "run_sync"]
+__all__ = ["Outcome", "Tally", "delete_candidates", "purge_orphan_files", "run_sync",
+           "scrub_candidate"]

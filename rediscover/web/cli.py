@@ -55,7 +55,11 @@ def main() -> None:
 @click.option("--client-secret", envvar="REDISCOVER_GREENHOUSE_CLIENT_SECRET",
               help="OAuth client secret (or REDISCOVER_GREENHOUSE_CLIENT_SECRET).")
 @click.option("--user-id", help="The Greenhouse user id the calls act as (OAuth 'sub').")
-def connect(ats, name, team, base_url, token_url, client_id, client_secret, user_id) -> None:
+@click.option("--webhook-secret", envvar="REDISCOVER_GREENHOUSE_WEBHOOK_SECRET",
+              help="The secret key of the Greenhouse webhooks pointed at "
+                   "/webhooks/greenhouse/NAME (kept if omitted).")
+def connect(ats, name, team, base_url, token_url, client_id, client_secret, user_id,
+            webhook_secret) -> None:
     """Connect an ATS account (or update the connection called NAME)."""
     missing = [flag for flag, value in (("--client-id", client_id), ("--client-secret", client_secret),
                                         ("--user-id", user_id)) if not value]
@@ -63,6 +67,9 @@ def connect(ats, name, team, base_url, token_url, client_id, client_secret, user
         raise click.UsageError(f"{ats} needs {', '.join(missing)}")
     defaults = CONNECT_DEFAULTS[ATS(ats)]
     with services().session_factory.begin() as session:
+        existing = session.scalar(select(Connection).where(Connection.name == name))
+        secret = webhook_secret or ((existing.credentials or {}).get("webhook_secret")
+                                    if existing else None)
         conn = _upsert_connection(
             session,
             team=accounts.get_or_create_team(session, team),
@@ -70,7 +77,8 @@ def connect(ats, name, team, base_url, token_url, client_id, client_secret, user
             ats=ats,
             base_url=(base_url or defaults["base_url"]).rstrip("/"),
             token_url=token_url or defaults["token_url"],
-            credentials={"client_id": client_id, "client_secret": client_secret, "user_id": user_id},
+            credentials={"client_id": client_id, "client_secret": client_secret, "user_id": user_id,
+                         **({"webhook_secret": secret} if secret else {})},
         )
         click.echo(f"connection {conn.name!r} ({ats}) saved for team {team!r}: {conn.base_url}")
 
@@ -118,6 +126,7 @@ def sync(ctx, connection_name, full, no_index) -> None:
             continue
         _end_progress_line()
         click.echo(jobs.describe_run(name, run))
+        jobs.apply_pending_webhooks(svc, name)
         failed |= run.status == "failed"
     if not no_index:
         click.echo(jobs.describe_index(jobs.index_changes(svc)))
@@ -411,9 +420,40 @@ def users_token(email) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host, port) -> None:
+@click.option("--with-scheduler", is_flag=True,
+              help="Also run the sync schedule in this process (see `rediscover scheduler`).")
+def serve(host, port, with_scheduler) -> None:
     """Serve the API and the search page."""
-    jobs.serve_app(current_app._get_current_object(), host, port)
+    scheduler = None
+    if with_scheduler:
+        from rediscover.web import schedule
+
+        scheduler = schedule.start(services())
+    try:
+        jobs.serve_app(current_app._get_current_object(), host, port)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the sync schedule: nightly full re-syncs and frequent incrementals, then indexing."""
+    import time
+
+    from rediscover.web import schedule
+
+    try:
+        sched = schedule.start(services())
+    except schedule.ScheduleConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    for job in sched.get_jobs():
+        click.echo(f"{job.id}: next run {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sched.shutdown()
 
 
 @cli.command(with_appcontext=False)

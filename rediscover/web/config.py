@@ -18,6 +18,11 @@ def defaults(data_dir: Path = DEFAULT_DATA_DIR) -> dict:
         # Bring the store's schema to the newest migration on start.
         "AUTO_MIGRATE": True,
         "SECRET_KEY": "",
+        # Schedule: nightly full re-sync (cron, UTC; a connection's ``sync_cron`` setting
+        # overrides it), incremental syncs every N minutes (0 = off), start jitter.
+        "SYNC_CRON": "0 2 * * *",
+        "SYNC_INCREMENTAL_MINUTES": 15,
+        "SYNC_JITTER_SECONDS": 600,
         "JSON_SORT_KEYS": False,
     }
 

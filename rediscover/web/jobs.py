@@ -60,6 +60,13 @@ def connection_id_of(session_factory: sessionmaker[Session], name: str) -> int:
     return connection_id
 
 
+def apply_pending_webhooks(svc: Services, connection: str | None = None) -> int:
+    """Apply webhook events that waited while a sync held the connection's lock."""
+    from rediscover.web.webhooks import apply_pending
+
+    return apply_pending(svc, connection)
+
+
 def index_changes(svc: Services):
     """Apply queued changes to the search index."""
     from rediscover.indexer.pipeline import index_pending

@@ -119,6 +119,12 @@ class Adapter:
         """Parameters of a window's first page: filters, page size, time window."""
         return {**resource.params, "per_page": str(self.per_page), **self.window_params(start, end)}
 
+    def target_params(self, resource: Resource, candidate_ids: list[str],
+                      application_ids: list[str]) -> list[dict[str, str]] | None:
+        """Filters reading ``resource`` for just these candidates (one dict per request, as
+        id lists are capped), or None to leave the resource out of a targeted re-read."""
+        return None
+
     def to_record(self, resource: Resource, raw: dict[str, Any]) -> Record:
         """Turn one raw row into a record; a row we cannot read raises ``SkippedRecordError``."""
         try:

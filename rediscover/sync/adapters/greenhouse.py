@@ -82,6 +82,15 @@ HINTS = {
 }
 
 
+# A targeted re-read (a webhook said these candidates changed): which v3 id-list filter
+# selects each resource's rows of those candidates. Reference data is left to the syncs.
+TARGET_FILTERS = {
+    "candidates": "ids", "applications": "candidate_ids", "attachments": "candidate_ids",
+    "rejection_details": "application_ids", "application_stages": "application_ids",
+    "scorecards": "application_ids", "offers": "application_ids",
+}
+MAX_IDS_PER_FILTER = 50  # v3 caps every *_ids filter at 50 ids
+
 class GreenhouseAdapter(Adapter):
     """Greenhouse Harvest v3: OAuth client credentials, cursor pages, ``updated_at`` windows.
 
@@ -303,6 +312,18 @@ class GreenhouseAdapter(Adapter):
             raise self._skip("applications", raw,
                              f"unknown application status {raw.get('status')!r}")
         return status
+
+    def target_params(self, resource: Resource, candidate_ids: list[str],
+                      application_ids: list[str]) -> list[dict[str, str]] | None:
+        """v3 id-list filters for a targeted re-read (at most ``MAX_IDS_PER_FILTER`` each)."""
+        name = TARGET_FILTERS.get(resource.name)
+        if name is None:
+            return None
+        ids = application_ids if name == "application_ids" else candidate_ids
+        if not ids:
+            return None
+        return [{name: ",".join(ids[i:i + MAX_IDS_PER_FILTER])}
+                for i in range(0, len(ids), MAX_IDS_PER_FILTER)]
 
     def _skip(self, resource: str, raw: dict[str, Any], why: str) -> SkippedRecordError:
         return SkippedRecordError(f"{self.ats}: {resource} {raw.get('id')}: {why}",
