@@ -36,7 +36,7 @@ def require_user(view):
             user = user_by_token(session, token)
             if user is None:
                 raise ApiError("unauthorized", "The API token is not valid.", 401)
-            g.user_id, g.team_id = user.id, user.team_id
+            g.user_id, g.team_id, g.user_role = user.id, user.team_id, user.role
             g.viewer = Viewer(team_id=user.team_id, access_tokens=access_tokens(user), user_id=user.id)
         return view(*args, **kwargs)
 
@@ -140,6 +140,22 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         raise ApiError("invalid_parameter", f"{name} must be a whole number.", 400, name) from None
     return min(max(value, low), high)
+
+
+@bp.post("/admin/erase")
+@require_user
+def admin_erase():
+    """GDPR erase by email (admins only): store, index and cached files; an audit line stays."""
+    from rediscover.web.erase import erase_person
+
+    if g.user_role != "admin":
+        raise ApiError("forbidden", "Only an admin may erase people.", 403)
+    data = filters_from_request()
+    email = data.get("email") if isinstance(data, dict) else None
+    if not isinstance(email, str) or "@" not in email:
+        raise ApiError("invalid_parameter", "email must be an email address.", 400, "email")
+    result = erase_person(services(), email, actor=f"user:{g.user_id}", team_id=g.team_id)
+    return jsonify(result.to_dict())
 
 
 @bp.get("/openapi.json")

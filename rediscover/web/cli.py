@@ -204,6 +204,22 @@ def index(rebuild) -> None:
     click.echo(jobs.describe_index(stats))
 
 
+@cli.command()
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(email, yes) -> None:
+    """GDPR erase: remove everyone with EMAIL from the store, the index and the file cache."""
+    from rediscover.web.erase import erase_person
+
+    if not yes:
+        click.confirm(f"Erase every record with this email from Rediscover?", abort=True)
+    result = erase_person(services(), email, actor="cli")
+    click.echo(f"erased {result.candidates} record(s) of {result.people} person(s) and "
+               f"{result.files} cached file(s) from {', '.join(result.connections) or 'nothing'}; "
+               f"audit line #{result.audit_id}")
+    click.echo("the ATS still has them: erase them there too, or the next sync brings them back")
+
+
 # --------------------------------------------------------------------------- search
 
 

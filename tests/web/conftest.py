@@ -4,7 +4,17 @@ from __future__ import annotations
 import pytest
 
 from rediscover.core import accounts
-from rediscover.web import create_app
+from rediscover.core.models import Connection
+from rediscover.fakeats.greenhouse import (
+    FIXTURE_CLIENT_ID,
+    FIXTURE_CLIENT_SECRET,
+    WEBHOOK_FIXTURE_SECRET,
+    create_app as create_fake_greenhouse,
+    get_state,
+    load_fixture_dataset,
+)
+from rediscover.fakeats.server import serve_in_thread
+from rediscover.web import create_app, jobs
 
 
 @pytest.fixture
@@ -36,3 +46,22 @@ def token(svc) -> str:
 @pytest.fixture
 def auth(token) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def fake(svc):
+    """The fixture scenario served by a fake v3 server, synced and indexed into team Acme."""
+    app = create_fake_greenhouse(load_fixture_dataset(), rate_limit=10_000)
+    base_url, stop = serve_in_thread(app)
+    with svc.session_factory.begin() as session:
+        team = accounts.get_or_create_team(session, "Acme")
+        session.add(Connection(team_id=team.id, name="acme", ats="greenhouse",
+                               base_url=f"{base_url}/v3", token_url=f"{base_url}/token",
+                               credentials={"client_id": FIXTURE_CLIENT_ID,
+                                            "client_secret": FIXTURE_CLIENT_SECRET,
+                                            "user_id": "101",
+                                            "webhook_secret": WEBHOOK_FIXTURE_SECRET}))
+    assert jobs.sync_connection(svc.session_factory, "acme").status == "succeeded"
+    jobs.index_changes(svc)
+    yield get_state(app)
+    stop()

@@ -12,7 +12,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from rediscover.core import accounts
 from rediscover.core.models import (
     Application,
     Attachment,
@@ -23,39 +22,11 @@ from rediscover.core.models import (
     SyncRun,
     WebhookEvent,
 )
-from rediscover.fakeats.greenhouse import (
-    FIXTURE_CLIENT_ID,
-    FIXTURE_CLIENT_SECRET,
-    WEBHOOK_FIXTURE_SECRET,
-    create_app as create_fake_greenhouse,
-    get_state,
-    load_fixture_dataset,
-    load_webhook_fixture,
-)
-from rediscover.fakeats.server import serve_in_thread
+from rediscover.fakeats.greenhouse import WEBHOOK_FIXTURE_SECRET, load_webhook_fixture
 from rediscover.sync.lock import acquire_sync_lock
 from rediscover.web import jobs
 
 URL = "/webhooks/greenhouse/acme"
-
-
-@pytest.fixture
-def fake(svc):
-    """The fixture scenario served by a fake v3 server, synced and indexed into team Acme."""
-    app = create_fake_greenhouse(load_fixture_dataset(), rate_limit=10_000)
-    base_url, stop = serve_in_thread(app)
-    with svc.session_factory.begin() as session:
-        team = accounts.get_or_create_team(session, "Acme")
-        session.add(Connection(team_id=team.id, name="acme", ats="greenhouse",
-                               base_url=f"{base_url}/v3", token_url=f"{base_url}/token",
-                               credentials={"client_id": FIXTURE_CLIENT_ID,
-                                            "client_secret": FIXTURE_CLIENT_SECRET,
-                                            "user_id": "101",
-                                            "webhook_secret": WEBHOOK_FIXTURE_SECRET}))
-    assert jobs.sync_connection(svc.session_factory, "acme").status == "succeeded"
-    jobs.index_changes(svc)
-    yield get_state(app)
-    stop()
 
 
 def post_fixture(client, event: str, **header_overrides: str):
