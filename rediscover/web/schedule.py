@@ -63,15 +63,27 @@ def plan_jobs(connections: list[Connection], config: dict[str, Any]) -> list[Pla
             continue
         settings = conn.settings or {}
         cron = settings.get("sync_cron") or config["SYNC_CRON"]
-        minutes = settings.get("incremental_minutes", config["SYNC_INCREMENTAL_MINUTES"])
+        minutes = _minutes(settings.get("incremental_minutes",
+                                        config["SYNC_INCREMENTAL_MINUTES"]), conn.name)
         planned.append(PlannedJob(f"sync-full:{conn.name}", _cron(cron, jitter, conn.name),
                                   conn.name, True))
-        if minutes and float(minutes) > 0:
+        if minutes > 0:
             planned.append(PlannedJob(
                 f"sync-incremental:{conn.name}",
-                IntervalTrigger(minutes=float(minutes), jitter=min(jitter, 60)),
+                IntervalTrigger(minutes=minutes, jitter=min(jitter, 60)),
                 conn.name, False))
     return planned
+
+
+def _minutes(value: Any, name: str) -> float:
+    try:
+        minutes = float(value or 0)
+    except (TypeError, ValueError):
+        minutes = -1.0
+    if minutes < 0:
+        raise ScheduleConfigError(f"incremental_minutes {value!r} of connection {name!r} must "
+                                  f"be a non-negative number (0 = no incremental syncs)")
+    return minutes
 
 
 def _cron(expression: str, jitter: int, name: str) -> CronTrigger:
