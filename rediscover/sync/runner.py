@@ -12,8 +12,8 @@ How a run goes:
 - Whenever a candidate or anything hanging off it changes (or a job it applied to, that
   job's team or stages), an ``IndexQueue`` row is appended; the indexer consumes them.
 - A full listing reconciles deletions (v3 has no deletion feed): stored candidates,
-  applications, scorecards and attachments the listing no longer has are removed. Team
-  listings are read in full every run and reconciled the same way.
+  applications, stage history, scorecards and attachments the listing no longer has are
+  removed. Team listings are read in full every run and reconciled the same way.
 - ATS trouble never raises out of ``run_sync``: the ``SyncRun`` records ``succeeded``,
   ``partial`` (some records or pages recorded in ``SyncFailure``) or ``failed`` with a
   clear ``error``.
@@ -101,6 +101,7 @@ SWEPT_MODELS: dict[type, type] = {
     ApplicationRecord: Application,
     ScorecardRecord: Scorecard,
     AttachmentRecord: Attachment,
+    StageEventRecord: StageEvent,
 }
 IN_CHUNK = 500  # ids per IN (...) lookup
 ANONYMIZED_NAME = "Anonymized"  # what an anonymised record's first name becomes (Greenhouse)
@@ -882,12 +883,13 @@ class _Writer:
         (only rows of the candidates in ``scope``, when given)."""
         if model is Candidate:
             query = select(model.id, model.remote_id, model.id)
-        elif model is Scorecard:
+        elif model in (Scorecard, StageEvent):
             query = select(model.id, model.remote_id, Application.candidate_id).join(
-                Application, Scorecard.application_id == Application.id)
+                Application, model.application_id == Application.id)
         else:
             query = select(model.id, model.remote_id, model.candidate_id)
-        rows = self.session.execute(query.where(model.connection_id == self.connection_id)).all()
+        owner = Application if model is StageEvent else model  # stage events have no connection
+        rows = self.session.execute(query.where(owner.connection_id == self.connection_id)).all()
         gone = [(row_id, cand_id) for row_id, rid, cand_id in rows
                 if rid not in seen and (scope is None or cand_id in scope)]
         if model is Candidate and gone:

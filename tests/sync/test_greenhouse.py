@@ -24,6 +24,7 @@ from rediscover.core.models import (
     JobTeamMember,
     Scorecard,
     Stage,
+    StageEvent,
     SyncFailure,
 )
 from rediscover.fakeats.greenhouse import FIXTURE_CLIENT_ID, FIXTURE_CLIENT_SECRET, FIXTURE_FILES
@@ -482,3 +483,27 @@ def test_fixture_sync_upserts_on_every_store(store, serve, clock):
     assert snapshot(store.session_factory) == before
     assert len(before["candidates"]) == 10 and len(before["stage_events"]) == 21
     assert math.isclose(second.rate_budget, 75 / 30)
+
+
+def test_a_full_sync_sweeps_every_deleted_child_resource(synced):
+    """Stage history, scorecards, attachments and applications deleted upstream go too."""
+    state = synced.server.state
+    with synced.session_factory() as s:
+        stay = s.scalar(select(StageEvent.remote_id).order_by(StageEvent.remote_id))
+        card = s.scalar(select(Scorecard.remote_id).order_by(Scorecard.remote_id))
+        file = s.scalar(select(Attachment.remote_id).order_by(Attachment.remote_id))
+    for resource, remote_id in (("application_stages", stay), ("scorecards", card),
+                                ("attachments", file)):
+        state.delete(resource, int(remote_id))
+    synced.clock.advance(600)
+
+    run = synced.sync(full=True)
+
+    assert run.status == "succeeded", run.error
+    counts = run.counts["resources"]
+    assert [counts[r]["deleted"] for r in ("application_stages", "scorecards", "attachments")] \
+        == [1, 1, 1]
+    with synced.session_factory() as s:
+        assert s.scalar(select(StageEvent).where(StageEvent.remote_id == stay)) is None
+        assert s.scalar(select(Scorecard).where(Scorecard.remote_id == card)) is None
+        assert s.scalar(select(Attachment).where(Attachment.remote_id == file)) is None
