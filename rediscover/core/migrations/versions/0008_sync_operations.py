@@ -11,7 +11,7 @@ from alembic import op
 import rediscover.core.types
 
 revision = "0008_sync_operations"
-down_revision = "0001"
+down_revision = "0002_merge"
 branch_labels = None
 depends_on = None
 
