@@ -495,9 +495,12 @@ class _Parser:
 
     def _coarse(self, tokens: list[str]) -> Place | None:
         """No city in this part: the region it spells out, else the country it names."""
+        stated = self._hints(tokens).countries
         for token in tokens:
             for part in [token, *self._peel(token)[1]]:
-                regions = [r for r in self.gaz.region_names.get(part, ()) if len(part) > 2]
+                # "CA" alone is Canada; "CA, US" is California.
+                regions = [r for r in self.gaz.region_names.get(part, ())
+                           if len(part) > 2 or r.country in stated]
                 if regions:
                     r = regions[0]
                     return Place(region=r.code, region_name=r.name, country_code=r.country,
