@@ -258,6 +258,12 @@ class Candidate(Base):
     company: Mapped[str | None] = mapped_column(String(300))
     title: Mapped[str | None] = mapped_column(String(300))
     location: Mapped[str | None] = mapped_column(Text)  # raw, as synced
+    # Structured address where the ATS gives one ({"street", "city", "state", "postal_code",
+    # "country"}); preferred over the free-text location when both are there.
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Location of the newest work entry (employer), for ATSs with no candidate location: the
+    # indexer uses it as a fallback and marks the result derived.
+    work_location: Mapped[str | None] = mapped_column(Text)
     is_private: Mapped[bool] = mapped_column(Boolean, default=False)
     can_email: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymized: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -8,6 +8,7 @@ entirely: no filter, column, keyword, activity or "active" flag comes from them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ from rediscover.core.models import (
 )
 from rediscover.indexer.batches import chunked
 from rediscover.indexer.documents import ApplicationDoc, PersonDocument
+from rediscover.indexer.geo import UNRESOLVED, Locator, Place, default_locator
 from rediscover.indexer.text import normalize_email, normalize_label
 
 if TYPE_CHECKING:
@@ -62,13 +64,15 @@ _LOAD = selectinload(Person.candidates).options(
 )
 
 
-def build_document(session: Session, person_id: int) -> PersonDocument | None:
+def build_document(
+    session: Session, person_id: int, locator: Locator | None = None
+) -> PersonDocument | None:
     """The search document of one person, or None when they must not be searchable."""
-    return build_documents(session, [person_id])[person_id]
+    return build_documents(session, [person_id], locator)[person_id]
 
 
 def build_documents(
-    session: Session, person_ids: Iterable[int]
+    session: Session, person_ids: Iterable[int], locator: Locator | None = None
 ) -> dict[int, PersonDocument | None]:
     """Documents of several people (None for those not searchable or gone), batched."""
     out: dict[int, PersonDocument | None] = {}
@@ -82,17 +86,19 @@ def build_documents(
         hashes = {f.content_hash for p in people for c in p.candidates for f in c.attachments}
         texts = _texts(session, hashes)
         for person in people:
-            out[person.id] = person_document(person, texts)
+            out[person.id] = person_document(person, texts, locator)
     return out
 
 
 def iter_documents(
-    session_factory: sessionmaker[Session], person_ids: Iterable[int]
+    session_factory: sessionmaker[Session],
+    person_ids: Iterable[int],
+    locator: Locator | None = None,
 ) -> Iterator[PersonDocument]:
     """Yield the documents of searchable people, a batch per short-lived session (bulk loads)."""
     for chunk in chunked(person_ids, BATCH):
         with session_factory() as session:
-            docs = build_documents(session, chunk)
+            docs = build_documents(session, chunk, locator)
         yield from (doc for doc in docs.values() if doc is not None)
 
 
@@ -113,7 +119,9 @@ def _texts(session: Session, hashes: set[str | None]) -> dict[str, str]:
 # --------------------------------------------------------------------------- person
 
 
-def person_document(person: Person, texts: dict[str, str]) -> PersonDocument | None:
+def person_document(
+    person: Person, texts: dict[str, str], locator: Locator | None = None
+) -> PersonDocument | None:
     """Build one person's document from loaded rows; None when they must not appear."""
     candidates = list(person.candidates)
     if not candidates or any(is_hidden(c) for c in candidates):
@@ -131,7 +139,6 @@ def person_document(person: Person, texts: dict[str, str]) -> PersonDocument | N
         person_id=person.id,
         team_id=person.team_id,
         name=latest.name,
-        location=latest.location,
         emails=_emails(by_recency),
         origins=sorted({c.connection.name for c in candidates}),
         has_open=any(a.status == ApplicationStatus.OPEN.value for a in indexed),
@@ -140,10 +147,53 @@ def person_document(person: Person, texts: dict[str, str]) -> PersonDocument | N
         applications=[application_document(a, attachments, texts) for a in indexed],
     )
     doc.has_resume_text = bool(doc.resume_text)
+    set_location(doc, by_recency, indexed, locator or default_locator())
     doc.title, doc.company = _position(by_recency)
     doc.tags, doc.tag_keys = _tags(by_recency)
     doc.applications.sort(key=lambda a: a.application_id)
     return doc
+
+
+def set_location(
+    doc: PersonDocument, by_recency: list[Candidate], applications: list[Application],
+    locator: Locator,
+) -> None:
+    """Fill the document's location: as written, and normalised by ``indexer.geo``.
+
+    Stated sources, newest record first: a structured address, the candidate's location, the
+    location given on an application (newest first). The first one that places the person in
+    a city wins, else the first that resolves at all. Only when none is stated does the
+    newest work entry's location count, and the result says it was derived.
+    """
+    stated = [(c.location, locator.locate_address(c.address)) for c in by_recency if c.address]
+    stated += [(c.location, locator.locate(c.location)) for c in by_recency if c.location]
+    newest = sorted(applications, key=lambda a: (last_activity(a) or _EPOCH, a.id), reverse=True)
+    stated += [(a.location, locator.locate(a.location)) for a in newest if a.location]
+    texts = [text for text, _ in stated if text] + [_address_text(c) for c in by_recency]
+    doc.location = next((t for t in texts if t), None)
+    place = next((p for _, p in stated if p.has_point), None) or next(
+        (p for _, p in stated if p.category != "unresolved"), UNRESOLVED
+    )
+    work = next((c.work_location for c in by_recency if c.work_location), None)
+    if place is UNRESOLVED and not any(t for t in texts) and work:
+        doc.location = work
+        place = replace(locator.locate(work), derived=True)
+    _apply_place(doc, place)
+
+
+def _apply_place(doc: PersonDocument, place: Place) -> None:
+    doc.city, doc.region, doc.country_code = place.city, place.region, place.country_code
+    if place.has_point:
+        doc.latitude, doc.longitude = place.latitude, place.longitude
+    doc.geo_precision = place.precision
+    doc.remote = place.remote
+    doc.location_derived = place.derived
+
+
+def _address_text(candidate: Candidate) -> str | None:
+    address = candidate.address or {}
+    parts = [address.get(k) for k in ("city", "state", "region", "country")]
+    return ", ".join(str(p) for p in parts if p) or None
 
 
 def is_hidden(candidate: Candidate) -> bool:

@@ -63,7 +63,15 @@ class PersonDocument:
     emails: list[str] = field(default_factory=list)  # normalised
     tags: list[str] = field(default_factory=list)  # display names
     tag_keys: list[str] = field(default_factory=list)  # normalize_label of each
-    location: str | None = None
+    location: str | None = None  # as written (display); the fields below are its normal form
+    city: str | None = None
+    region: str | None = None  # ISO 3166-2 code ("US-WA"), when known
+    country_code: str | None = None  # ISO 3166-1 alpha-2
+    latitude: float | None = None  # only for a city or metro area (what ``near`` matches)
+    longitude: float | None = None
+    geo_precision: str | None = None  # city / metro / region / country; None = not resolved
+    remote: bool = False  # the location says the person works remotely
+    location_derived: bool = False  # taken from their latest work entry, not stated
     origins: list[str] = field(default_factory=list)  # connection names the records came from
     has_open: bool = False  # any open application, seen or not (DESIGN: active candidates)
     resume_text: str = ""  # files on the candidate not tied to an application

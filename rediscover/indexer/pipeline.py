@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from rediscover.indexer.backends.base import BulkResult, SearchBackend
     from rediscover.indexer.documents import PersonDocument
+    from rediscover.indexer.geo import Locator
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,16 @@ class IndexStats:
 
 
 def index_pending(
-    session_factory: sessionmaker[Session], backend: SearchBackend, *, batch_size: int = QUEUE_BATCH
+    session_factory: sessionmaker[Session],
+    backend: SearchBackend,
+    *,
+    batch_size: int = QUEUE_BATCH,
+    locator: Locator | None = None,
 ) -> IndexStats:
-    """Apply every queued change (up to the newest row now) to ``backend``; only changed people."""
+    """Apply every queued change (up to the newest row now) to ``backend``; only changed people.
+
+    ``locator`` normalises locations (default: the offline gazetteer only).
+    """
     stats = IndexStats()
     with _lock(backend.name):
         backend.setup()
@@ -71,7 +79,9 @@ def index_pending(
             stop_at = session.scalar(select(func.max(IndexQueue.id))) or 0
             stats.extracted = extract_pending(session)
         while position < stop_at:
-            position = _index_batch(session_factory, backend, position, stop_at, batch_size, stats)
+            position = _index_batch(
+                session_factory, backend, position, stop_at, batch_size, stats, locator
+            )
     stats.last_queue_id = position
     log.info("index updated", extra={"backend": backend.name, "people": stats.people})
     return stats
@@ -84,6 +94,7 @@ def _index_batch(
     stop_at: int,
     batch_size: int,
     stats: IndexStats,
+    locator: Locator | None = None,
 ) -> int:
     """Handle queue rows after ``after``; returns the id the cursor moved to."""
     with session_factory() as session:
@@ -101,7 +112,7 @@ def _index_batch(
                 session, {r.candidate_id for r in rows}, {r.person_id for r in rows if r.person_id}
             )
             session.commit()  # the backend may write to this same database: release the lock
-            docs = build_documents(session, affected)
+            docs = build_documents(session, affected, locator)
     failed: dict[int, str] = {}
     if rows:
         result = _write(backend, docs)
@@ -116,7 +127,12 @@ def _index_batch(
     return position
 
 
-def rebuild_index(session_factory: sessionmaker[Session], backend: SearchBackend) -> IndexStats:
+def rebuild_index(
+    session_factory: sessionmaker[Session],
+    backend: SearchBackend,
+    *,
+    locator: Locator | None = None,
+) -> IndexStats:
     """Re-merge everyone and replace the whole index with fresh documents."""
     stats = IndexStats()
     with _lock(backend.name):
@@ -127,7 +143,7 @@ def rebuild_index(session_factory: sessionmaker[Session], backend: SearchBackend
             session.commit()
             person_ids = list(session.scalars(select(Person.id).order_by(Person.id)))
         stats.people = len(person_ids)
-        stats.add(backend.rebuild(iter_documents(session_factory, person_ids)))
+        stats.add(backend.rebuild(iter_documents(session_factory, person_ids, locator)))
         with session_factory() as session:
             _requeue(session, stats.failed)
             _cursor(session, backend.name).last_queue_id = stop_at

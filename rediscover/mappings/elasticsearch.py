@@ -32,7 +32,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-MAPPING_VERSION = 2  # 2: has_resume_text on people and applications
+MAPPING_VERSION = 3  # 2: has_resume_text on people and applications; 3: location fields
 NESTED_PATH = "applications"
 
 # Porter stemming (the "english" stemmer) after folding. No stop words and no
@@ -129,8 +129,16 @@ class PersonMapping(Document):
     tags = search_text()  # display names, keyword-searchable
     tag_keys = Keyword()  # normalize_label of each: the tag filter
     tag_entries = Nested(LabelEntry)  # the tag facet
-    location = Text(analyzer=folded)
-    geo = GeoPoint()  # filled once locations are geocoded
+    location = Text(analyzer=folded)  # as written
+    city = Keyword()
+    region = Keyword()  # ISO 3166-2 code
+    country_code = Keyword()  # ISO 3166-1 alpha-2: the countries filter and facet
+    latitude = Double()  # as in the document (display); ``geo`` is what queries use
+    longitude = Double()
+    geo = GeoPoint()  # latitude/longitude of a city or metro area (what ``near`` matches)
+    geo_precision = Keyword()
+    remote = Boolean()
+    location_derived = Boolean()
     origins = Keyword()
     has_open = Boolean()
     resume_text = search_text()

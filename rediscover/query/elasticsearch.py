@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from elasticsearch.dsl import A, Q, Search
 
 from rediscover.core.milestones import LABELS, MILESTONES, RANK
+from rediscover.indexer.geo import default_locator
 from rediscover.indexer.text import fold
 from rediscover.mappings.elasticsearch import (
     APPLICATION_TEXT_FIELDS,
@@ -102,6 +103,7 @@ def compile_facets(plan: SearchPlan) -> Search:
     _source_facet(apps)
     _milestone_facet(apps)
     _tag_facet(search)
+    search.aggs.bucket("country", A("terms", field="country_code", size=TERMS_SIZE))
     return search
 
 
@@ -115,6 +117,7 @@ def read_facets(raw: dict[str, Any]) -> dict[str, list[FacetValue]]:
     out["source"] = _values(seen_aggs.get("sources", {}).get("source", {}))
     out["tag"] = _values(aggs.get("tags", {}).get("tag", {}))
     out["milestone"] = _milestones(seen_aggs.get("milestone", {}))
+    out["country"] = _countries(aggs.get("country", {}))
     return out
 
 
@@ -204,10 +207,29 @@ def application_filters(request: SearchRequest) -> list[Query]:
 
 
 def person_filters(request: SearchRequest) -> list[Query]:
-    """Tags (all of them) and emails (any of them)."""
+    """Tags (all of them), emails (any of them) and the location filters."""
     conds = [Q("term", tag_keys=tag) for tag in request.tags]
     if request.emails:
         conds.append(Q("terms", emails=list(request.emails)))
+    return conds + location_filters(request)
+
+
+def location_filters(request: SearchRequest) -> list[Query]:
+    """Countries and regions (any of them); ``near``: ``geo_distance`` on the person's city."""
+    conds: list[Query] = []
+    if request.countries:
+        conds.append(Q("terms", country_code=list(request.countries)))
+    if request.regions:
+        conds.append(Q("terms", region=list(request.regions)))
+    if request.near is not None:
+        point = {"lat": request.near.latitude, "lon": request.near.longitude}
+        # People without a point (no city) have no ``geo`` and never match; remote people
+        # only when asked.
+        inside = Q("geo_distance", distance=f"{request.radius}km", geo=point)
+        conds.append(
+            Q("bool", should=[inside, Q("term", remote=True)], minimum_should_match=1)
+            if request.include_remote else inside
+        )
     return conds
 
 
@@ -369,6 +391,15 @@ def _values(terms: dict[str, Any]) -> list[FacetValue]:
         labels = bucket.get("label", {}).get("buckets", [])
         label = labels[0]["key"] if labels else value
         values.append(FacetValue(value=value, label=label, count=count))
+    values.sort(key=lambda v: (-v.count, v.label.casefold()))
+    return values[:FACET_SIZE]
+
+
+def _countries(terms: dict[str, Any]) -> list[FacetValue]:
+    # Top-level terms: a bucket's doc_count is already a count of people.
+    names = default_locator()
+    values = [FacetValue(value=b["key"], label=names.country_name(b["key"]),
+                         count=int(b["doc_count"])) for b in terms.get("buckets", [])]
     values.sort(key=lambda v: (-v.count, v.label.casefold()))
     return values[:FACET_SIZE]
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timezone
 from typing import Any
 
 from rediscover.core.milestones import RANK, parse_milestone
 # Defined next to the indexer, which writes the same keys the filters compare against.
+from rediscover.indexer.geo import DEFAULT_RADIUS_KM, KM_PER_MILE, MAX_RADIUS_KM, default_locator
 from rediscover.indexer.text import normalize_email, normalize_label
 from rediscover.query.errors import InvalidQuery
 
@@ -21,6 +24,16 @@ MAX_LIMIT = 200
 SORTS = ("relevance", "last_in_process")
 MAX_QUERY_LENGTH = 1000
 MAX_LIST = 200
+RADIUS_PATTERN = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>km|kms|kilometers?|kilometres?|mi|miles?)?")
+
+
+@dataclass(frozen=True)
+class Near:
+    """Where a ``near`` search is centred: the text as given and the point it resolved to."""
+
+    text: str
+    latitude: float
+    longitude: float
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,12 @@ class SearchRequest:
     # True: people with resume text the viewer may see; False: none (no file, image-only
     # scans, encrypted or broken files)
     has_resume_text: bool | None = None
+    # location (person filters): within ``radius`` km of ``near``; ISO country / region codes
+    near: Near | None = None
+    radius: float = DEFAULT_RADIUS_KM  # kilometres (input may say "30mi")
+    include_remote: bool = False  # with ``near``: people working remotely match too
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2; any of them
+    regions: tuple[str, ...] = ()  # ISO 3166-2; any of them
     # presentation
     sort: str = "relevance"
     limit: int = DEFAULT_LIMIT
@@ -93,6 +112,8 @@ class SearchRequest:
         for name, parse in _PARSERS.items():
             if name in data and data[name] is not None:
                 values[name] = parse(data[name], name)
+        if data.get("radius") is not None and values.get("near") is None:
+            raise InvalidQuery("radius needs near (a place or 'lat,lon').", field="radius")
         request = cls(**values)
         request._check_ranges()
         return request
@@ -122,6 +143,13 @@ class SearchRequest:
             if value in (None, (), False) or (f.name == "sort" and value == "relevance"):
                 continue
             if f.name == "limit" and value == DEFAULT_LIMIT:
+                continue
+            if f.name == "radius":
+                if self.near is not None and value != DEFAULT_RADIUS_KM:
+                    out[f.name] = f"{value:g}km"
+                continue
+            if isinstance(value, Near):
+                out[f.name] = value.text
                 continue
             out[f.name] = value.isoformat() if isinstance(value, datetime) else (
                 list(value) if isinstance(value, tuple) else value
@@ -253,6 +281,58 @@ def _cursor(value: Any, name: str) -> str:
     return value
 
 
+def _near(value: Any, name: str) -> Near:
+    text = _text(value, name, max_length=200)
+    if text is None:
+        raise InvalidQuery(f"{name} must be a place name or 'lat,lon'.", field=name)
+    point = default_locator().point(text)
+    if point is None:
+        raise InvalidQuery(
+            f"Unknown place {text!r}: give a city (e.g. 'Berlin') or 'lat,lon'.", field=name
+        )
+    return Near(text, point[0], point[1])
+
+
+def _radius(value: Any, name: str) -> float:
+    """A distance in km: a number (km), or a string like "50km", "30mi", "12.5 km"."""
+    match = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        km = float(value)
+    elif isinstance(value, str) and (match := RADIUS_PATTERN.fullmatch(value.strip().lower())):
+        km = float(match.group("n"))
+        if (match.group("unit") or "km").startswith("mi"):
+            km *= KM_PER_MILE
+    else:
+        raise InvalidQuery(f"{name} must be a distance like '50km' or '30mi'.", field=name)
+    if not math.isfinite(km) or not 0 < km <= MAX_RADIUS_KM:
+        raise InvalidQuery(f"{name} must be more than 0 and at most {MAX_RADIUS_KM:g} km.",
+                           field=name)
+    return km
+
+
+def _countries(value: Any, name: str) -> tuple[str, ...]:
+    codes = []
+    for item in _str_list(value, name):
+        code = default_locator().country_code(item)
+        if code is None:
+            raise InvalidQuery(f"Unknown country {item!r}: use ISO codes like 'DE'.", field=name)
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def _regions(value: Any, name: str) -> tuple[str, ...]:
+    codes: list[str] = []
+    for item in _str_list(value, name):
+        found = default_locator().region_codes(item)
+        if not found:
+            raise InvalidQuery(
+                f"Unknown region {item!r}: use ISO 3166-2 codes like 'US-WA' or a name.",
+                field=name,
+            )
+        codes += found
+    return tuple(dict.fromkeys(codes))
+
+
 _PARSERS = {
     "query": _text,
     "job_ids": _ids,
@@ -270,6 +350,11 @@ _PARSERS = {
     "last_in_process_before": parse_bound,
     "include_active": _bool,
     "has_resume_text": _bool,
+    "near": _near,
+    "radius": _radius,
+    "include_remote": _bool,
+    "countries": _countries,
+    "regions": _regions,
     "sort": _sort,
     "limit": _limit,
     "cursor": _cursor,

@@ -68,4 +68,4 @@ class FacetValue:
     count: int  # people matching the search that have this value
 
 
-FACETS = ("milestone", "rejection_reason", "source", "job", "tag")
+FACETS = ("milestone", "rejection_reason", "source", "job", "tag", "country")

@@ -26,6 +26,7 @@ from rediscover.indexer.backends.sqlite import (
     APPLICATION_TEXT,
     APPLICATION_TEXT_COLUMNS,
     APPLICATIONS,
+    DISTANCE_FUNCTION,
     PEOPLE,
     PERSON_EMAILS,
     PERSON_TAGS,
@@ -35,6 +36,7 @@ from rediscover.indexer.backends.sqlite import (
     from_micros,
     to_micros,
 )
+from rediscover.indexer.geo import bounding_box, default_locator
 from rediscover.indexer.text import fold
 from rediscover.query.parser import And, Not, Or, Prefix, evaluate, leaves, positive_leaves
 from rediscover.query.plan import RELEVANCE, RawPage
@@ -140,6 +142,10 @@ UNION ALL
 SELECT 'tag', t.tag_key, MIN(t.tag), COUNT(*)
 FROM {PERSON_TAGS} AS t JOIN filtered AS f ON f.person_id = t.person_id GROUP BY t.tag_key
 UNION ALL
+SELECT 'country', pe.country_code, pe.country_code, COUNT(*)
+FROM {PEOPLE} AS pe JOIN filtered AS f ON f.person_id = pe.person_id
+WHERE pe.country_code IS NOT NULL GROUP BY pe.country_code
+UNION ALL
 SELECT 'milestone', m.column1, m.column1, COUNT(*)
 FROM (SELECT person_id, MAX(milestone_rank) AS r FROM fseen GROUP BY person_id) AS x
 JOIN (VALUES {ranks}) AS m ON x.r >= m.column2
@@ -152,11 +158,13 @@ def read_facets(raw: list[list[dict[str, Any]]]) -> dict[str, list[FacetValue]]:
     out: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
     for r in raw[0]:
         label = LABELS.get(r["value"], r["value"]) if r["facet"] == "milestone" else r["label"]
+        if r["facet"] == "country":
+            label = default_locator().country_name(r["value"])
         value = FacetValue(value=r["value"], label=label or r["value"], count=r["n"])
         out[r["facet"]].append(value)
     # Milestones read in their own order (a funnel); the others by frequency.
     out["milestone"].sort(key=lambda v: MILESTONES.index(v.value))
-    for name in ("rejection_reason", "source", "job", "tag"):
+    for name in ("rejection_reason", "source", "job", "tag", "country"):
         out[name] = sorted(out[name], key=lambda v: (-v.count, v.label.casefold()))[:FACET_SIZE]
     return out
 
@@ -258,7 +266,37 @@ def _person_filters(plan: SearchPlan, p: _Params) -> list[str]:
         )
     if r.has_resume_text is not None:
         conds.append(f"{'' if r.has_resume_text else 'NOT '}{HAS_RESUME_TEXT}")
+    return conds + _location_filters(plan, p)
+
+
+def _location_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    """Countries, regions, and ``near``: a bounding box on indexed lat/lon, then exact distance."""
+    r = plan.request
+    conds = []
+    if r.countries:
+        conds.append(f"pe.country_code IN ({p.many(r.countries)})")
+    if r.regions:
+        conds.append(f"pe.region IN ({p.many(r.regions)})")
+    if r.near is not None:
+        lat, lon = r.near.latitude, r.near.longitude
+        lat_min, lat_max, lon_min, lon_max = bounding_box(lat, lon, r.radius)
+        inside = (
+            f"pe.lat BETWEEN {p.add(lat_min)} AND {p.add(lat_max)} AND {_lon_box(lon_min, lon_max, p)}"
+            f" AND {DISTANCE_FUNCTION}(pe.lat, pe.lon, {p.add(lat)}, {p.add(lon)})"
+            f" <= {p.add(r.radius)}"
+        )
+        # People without a point (no city) never match; remote ones only when asked.
+        conds.append(f"(({inside}) OR pe.remote = 1)" if r.include_remote else f"({inside})")
     return conds
+
+
+def _lon_box(lon_min: float, lon_max: float, p: _Params) -> str:
+    # A box across the antimeridian is two ranges.
+    if lon_min < -180:
+        return f"(pe.lon >= {p.add(lon_min + 360)} OR pe.lon <= {p.add(lon_max)})"
+    if lon_max > 180:
+        return f"(pe.lon >= {p.add(lon_min)} OR pe.lon <= {p.add(lon_max - 360)})"
+    return f"pe.lon BETWEEN {p.add(lon_min)} AND {p.add(lon_max)}"
 
 
 def _lip_filters(plan: SearchPlan, p: _Params) -> list[str]:

@@ -56,3 +56,12 @@ def test_analysers_fold_case_and_accents_and_stem_english(es_backend, analyzer, 
     index = es_backend.live_indices()[0]
     result = es_backend.client.indices.analyze(index=index, analyzer=analyzer, text=text)
     assert [t["token"] for t in result["tokens"]] == tokens
+
+
+def test_a_located_document_gets_a_geo_point_and_an_unlocated_one_none():
+    located = PersonDocument(1, 1, "Ada", city="Berlin", country_code="DE", latitude=52.5,
+                             longitude=13.4, geo_precision="city")
+    assert to_source(located)["geo"] == {"lat": 52.5, "lon": 13.4}
+    assert to_source(PersonDocument(2, 1, "Bo", country_code="DE"))["geo"] is None
+    assert {"geo", "city", "region", "country_code", "remote"} <= set(PROPS)
+    assert PROPS["geo"] == {"type": "geo_point"}

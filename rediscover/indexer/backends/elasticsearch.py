@@ -469,11 +469,14 @@ def make_client(url: str, timeout: float) -> Elasticsearch:
 def to_source(doc: PersonDocument) -> dict[str, Any]:
     """A person document as the index stores it: its fields plus what queries derive from them.
 
-    Derived: each application's scorecard ``ratio`` and folded ``job_title_key``, and
+    Derived: ``geo`` from latitude/longitude, each application's scorecard ``ratio`` and
+    folded ``job_title_key``, and
     (key, name) entries for the tag and source facets (one tag name per key, like the
     embedded index keeps).
     """
     source = doc.to_dict()
+    lat, lon = doc.latitude, doc.longitude
+    source["geo"] = {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
     source["tag_entries"] = _entries(dict(zip(doc.tag_keys, doc.tags)).items())
     for app, raw in zip(doc.applications, source["applications"], strict=True):
         raw["ratio"] = app.ratio

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from rediscover.indexer.backends.base import BulkResult, SearchBackend
 from rediscover.indexer.batches import chunked
 from rediscover.indexer.errors import BackendUnavailableError, IndexSchemaError
+from rediscover.indexer.geo import distance_km
 from rediscover.indexer.text import fold
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: has_resume_text on people and applications
+SCHEMA_VERSION = 3  # 2: has_resume_text on people and applications; 3: location columns
 BATCH_SIZE = 500  # documents per write transaction
 TOKENIZER = "unicode61 remove_diacritics 2"  # folds case and accents: Zoë == zoe
 
@@ -64,6 +65,7 @@ TABLES = (
 )
 PERSON_TEXT_COLUMNS = ("name", "title", "company", "tags", "resume_text")
 APPLICATION_TEXT_COLUMNS = ("job_title", "resume_text")
+DISTANCE_FUNCTION = "rd_distance_km"  # (lat1, lon1, lat2, lon2) -> great-circle km
 NEW = "__new"  # suffix of the tables a rebuild loads before the swap
 
 # {s}: table suffix ("" or NEW); {i}: a per-build stamp, because index names are global in
@@ -76,6 +78,14 @@ CREATE TABLE {PEOPLE}{{s}} (
     title TEXT,
     company TEXT,
     location TEXT,
+    city TEXT,
+    region TEXT,
+    country_code TEXT,
+    lat REAL,
+    lon REAL,
+    geo_precision TEXT,
+    remote INTEGER NOT NULL DEFAULT 0,
+    location_derived INTEGER NOT NULL DEFAULT 0,
     emails TEXT NOT NULL,
     origins TEXT NOT NULL,
     has_open INTEGER NOT NULL,
@@ -83,6 +93,8 @@ CREATE TABLE {PEOPLE}{{s}} (
     as_of INTEGER
 );
 CREATE INDEX ix_{PEOPLE}_team_{{i}} ON {PEOPLE}{{s}} (team_id, has_open);
+CREATE INDEX ix_{PEOPLE}_lat_{{i}} ON {PEOPLE}{{s}} (lat, lon);
+CREATE INDEX ix_{PEOPLE}_country_{{i}} ON {PEOPLE}{{s}} (country_code, region);
 CREATE TABLE {PERSON_EMAILS}{{s}} (
     person_id INTEGER NOT NULL,
     email TEXT NOT NULL,
@@ -281,6 +293,9 @@ class SQLiteBackend(SearchBackend):
         conn: sqlite3.Connection = fairy.driver_connection  # type: ignore[assignment]
         previous = conn.isolation_level
         conn.isolation_level = None
+        # The SQL compiler's exact distance test (after a bounding-box prefilter on indexed
+        # lat/lon); registered per use because pooled connections may predate this backend.
+        conn.create_function(DISTANCE_FUNCTION, 4, _distance, deterministic=True)
         cur = conn.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -297,6 +312,12 @@ class SQLiteBackend(SearchBackend):
 
 
 # --------------------------------------------------------------------------- schema
+
+
+def _distance(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:
+    if lat1 is None or lon1 is None:
+        return None
+    return distance_km(lat1, lon1, lat2, lon2)
 
 
 def _table_exists(cur: sqlite3.Cursor, name: str) -> bool:
@@ -411,7 +432,8 @@ def _delete_applications(cur: sqlite3.Cursor, app_ids: list[int], suffix: str) -
 
 _INSERTS: dict[str, tuple[str, ...]] = {
     PEOPLE: (
-        "person_id", "team_id", "name", "title", "company", "location",
+        "person_id", "team_id", "name", "title", "company", "location", "city", "region",
+        "country_code", "lat", "lon", "geo_precision", "remote", "location_derived",
         "emails", "origins", "has_open", "has_resume_text", "as_of",
     ),
     PERSON_EMAILS: ("person_id", "email"),
@@ -455,9 +477,10 @@ def _rows(docs: list[PersonDocument]) -> dict[str, list[tuple[Any, ...]]]:
 
 def _person_row(doc: PersonDocument) -> tuple[Any, ...]:
     return (
-        doc.person_id, doc.team_id, doc.name, doc.title, doc.company, doc.location,
-        json.dumps(doc.emails), json.dumps(doc.origins), int(doc.has_open),
-        int(doc.has_resume_text), to_micros(doc.as_of),
+        doc.person_id, doc.team_id, doc.name, doc.title, doc.company, doc.location, doc.city,
+        doc.region, doc.country_code, doc.latitude, doc.longitude, doc.geo_precision,
+        int(doc.remote), int(doc.location_derived), json.dumps(doc.emails),
+        json.dumps(doc.origins), int(doc.has_open), int(doc.has_resume_text), to_micros(doc.as_of),
     )
 
 
