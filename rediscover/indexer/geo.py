@@ -331,8 +331,11 @@ class _Parser:
     Germany") hint every other part. Without a city anywhere, the region or country wins.
     """
 
-    def __init__(self, gaz: Gazetteer) -> None:
+    def __init__(self, gaz: Gazetteer, *, strict: bool = False) -> None:
         self.gaz = gaz
+        # Strict: whole tokens only, no cities found inside longer phrases (what a searcher
+        # types as a place must name it, not merely contain a town's name).
+        self.steps = (self._exact,) if strict else (self._exact, self._subphrase)
 
     def parse(self, text: str) -> Place:
         cleaned = clean(text[:MAX_LOCATION_LENGTH])
@@ -409,7 +412,7 @@ class _Parser:
     # ---------------------------------------------------------------- one part
 
     def _chunk(self, tokens: list[str], everywhere: _Hints) -> Place | None:
-        for step in (self._exact, self._subphrase):
+        for step in self.steps:
             for i in range(len(tokens)):
                 place = step(tokens, i, everywhere)
                 if place:
@@ -598,7 +601,7 @@ class Locator:
         parsed = parse_lat_lon(text)
         if parsed is not None:
             return parsed
-        place = self.locate(text)
+        place = _Parser(self.gaz, strict=True).parse(text)
         return (place.latitude, place.longitude) if place.has_point else None  # type: ignore
 
 
