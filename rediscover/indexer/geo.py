@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from geopy.distance import great_circle
 
@@ -186,8 +186,7 @@ class Place:
 UNRESOLVED = Place()
 
 
-@dataclass(frozen=True)
-class _City:
+class _City(NamedTuple):
     name: str
     key: str  # the folded name
     country: str
@@ -208,12 +207,22 @@ class _Region:
 # --------------------------------------------------------------------------- text
 
 
+# Latin letters that do not decompose into a base letter plus accents.
+_TRANSLITERATE = str.maketrans({
+    "ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE",
+    "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
+})
+_APOSTROPHES = re.compile(r"[.'`]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff]")
+
+
 def fold(text: str) -> str:
-    """Lowercase, accents off, punctuation to spaces: the form every name is compared in."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    bare = re.sub(r"[.'’`´]", "", bare)
-    return " ".join(re.sub(r"[^\w]+|_", " ", bare).split())
+    """Lowercase ASCII, accents off, punctuation to spaces: the form names are compared in."""
+    if not text.isascii():  # most names are: skip the costly part for them
+        decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+        text = decomposed.encode("ascii", "ignore").decode("ascii")
+    return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text.lower())).strip()
 
 
 def clean(text: str) -> str:
@@ -240,8 +249,9 @@ class Gazetteer:
         for raw in cache.get_cities().values():
             self._add_city(raw)
         for name, ranked in self._ranked.items():
-            ranked.sort(key=lambda pair: -pair[0])
-            self.cities[name] = [city for _, city in ranked]
+            if len(ranked) > 1:
+                ranked.sort(key=lambda pair: -pair[0])
+            self.cities[name] = [pair[1] for pair in ranked]
         del self._ranked
         self.country_names: dict[str, str] = {}
         self.countries: dict[str, str] = {}  # code -> English name
@@ -260,11 +270,11 @@ class Gazetteer:
             float(raw["latitude"]), float(raw["longitude"]),
         )
         primary = fold(raw["name"])
-        names = {primary, *(fold(n) for n in raw.get("alternatenames") or ())}
-        for name in names:
-            # Latin-script names only: the strings we parse are written that way, and it
-            # keeps the index small.
-            if name and name.isascii():
+        # Latin-script names only: the strings we parse are written that way, and it keeps
+        # the index small (and quick to build).
+        alternates = (n for n in raw.get("alternatenames") or () if not _NON_LATIN.search(n))
+        for name in {primary, *(fold(n) for n in alternates)}:
+            if name:
                 weight = city.population * (PRIMARY_NAME_WEIGHT if name == primary else 1)
                 self._ranked.setdefault(name, []).append((weight, city))
 
