@@ -21,7 +21,9 @@ from rediscover.web.wiring import services
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Filters that take several values; in a query string they repeat (?tags=a&tags=b).
-LIST_FILTERS = ("job_ids", "rejection_reasons", "sources", "tags", "emails", "facets")
+LIST_FILTERS = (
+    "job_ids", "rejection_reasons", "sources", "tags", "emails", "countries", "regions", "facets",
+)
 
 
 def require_user(view):

@@ -35,6 +35,11 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
         ({"sort": "random"}, "sort"),
         ({"emails": ["not-an-email"]}, "emails"),
         ({"query": "x" * 2000}, "query"),
+        ({"near": "Atlantis Under The Sea"}, "near"),  # unknown place
+        ({"near": "Berlin", "radius": "far"}, "radius"),
+        ({"radius": "10km"}, "radius"),  # radius without near
+        ({"countries": ["Narnia"]}, "countries"),
+        ({"regions": ["Mordor"]}, "regions"),
     ],
 )
 def test_bad_filter_is_400_naming_the_field(client, auth, body, field):
@@ -104,3 +109,11 @@ def test_openapi_document_is_served_and_lists_the_endpoints(client):
 
     documented = set(spec["components"]["schemas"]["Filters"]["properties"])
     assert documented == {f.name for f in fields(SearchRequest)}
+
+
+def test_location_filters_in_a_query_string(client, auth):
+    ok = client.get("/api/v1/search?near=Berlin&radius=30mi&countries=DE&countries=FR"
+                    "&regions=US-WA", headers=auth)
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    assert_error(client.get("/api/v1/search?near=Nowhere%20Special", headers=auth), 400,
+                 "invalid_filter", "near")
