@@ -261,12 +261,14 @@ class Gazetteer:
                 self.country_names[fold(name)] = code
         self.country_names.update(COUNTRY_ALIASES)
         self.regions: dict[str, _Region] = {}  # ISO 3166-2 code -> region
+        self._by_admin1: dict[tuple[str, str], _Region] = {}  # (country, GeoNames admin1)
         self.region_names: dict[str, list[_Region]] = {}
         self._add_regions(cache.get_us_states())
 
     def _add_city(self, raw: Mapping[str, Any]) -> None:
         city = _City(
-            raw["name"], fold(raw["name"]), raw["countrycode"], str(raw["admin1code"]), int(raw["population"]),
+            raw["name"], fold(raw["name"]), raw["countrycode"], str(raw["admin1code"]),
+            int(raw["population"]),
             float(raw["latitude"]), float(raw["longitude"]),
         )
         primary = fold(raw["name"])
@@ -287,22 +289,14 @@ class Gazetteer:
                     for alias, st in US_STATE_ALIASES.items()]
         for code, name, country, admin1, aliases in entries:
             region = self.regions.setdefault(code, _Region(code, name, country, admin1))
+            self._by_admin1.setdefault((country, admin1), region)
             for alias in {fold(name), fold(code), *(fold(a) for a in aliases)}:
                 if region not in self.region_names.setdefault(alias, []):
                     self.region_names[alias].append(region)
 
     def region_of(self, city: _City) -> _Region | None:
         """The region a city lies in, where we know its code."""
-        for region in self.region_names.get(fold(city.admin1), ()):
-            if region.country == city.country and region.admin1 == city.admin1:
-                return region
-        if city.country == "US":
-            return self.regions.get(f"US-{city.admin1}")
-        return next(
-            (r for r in self.regions.values()
-             if r.country == city.country and r.admin1 == city.admin1),
-            None,
-        )
+        return self._by_admin1.get((city.country, city.admin1))
 
     def country(self, token: str) -> str | None:
         """An ISO country code for a country name, code or alias (folded token)."""
@@ -404,7 +398,7 @@ class _Parser:
         return self._hints(near)
 
     def _peel(self, token: str) -> tuple[str, list[str]]:
-        """Split trailing country/region words off a token: "seattle wa usa" -> seattle, [wa, usa]."""
+        """Split off trailing country/region words: "seattle wa usa" -> seattle, [wa, usa]."""
         if token in self.gaz.cities or token in METROS:
             return token, []
         words, tail = token.split(), []
@@ -706,9 +700,3 @@ def make_online_geocoder(user_agent: str, *, timeout: float = 5.0) -> CachingGeo
     from geopy.geocoders import Nominatim
 
     return CachingGeocoder(Nominatim(user_agent=user_agent, timeout=timeout))
-
-
-def iter_places(texts: Iterable[str], locator: Locator | None = None) -> Iterable[Place]:
-    """Normalise many strings (the bench and bulk checks)."""
-    locator = locator or default_locator()
-    return (locator.locate(t) for t in texts)

@@ -24,7 +24,9 @@ MAX_LIMIT = 200
 SORTS = ("relevance", "last_in_process")
 MAX_QUERY_LENGTH = 1000
 MAX_LIST = 200
-RADIUS_PATTERN = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>km|kms|kilometers?|kilometres?|mi|miles?)?")
+RADIUS_PATTERN = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>km|kms|kilometers?|kilometres?|mi|miles?)?"
+)
 
 
 @dataclass(frozen=True)

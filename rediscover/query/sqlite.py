@@ -281,7 +281,8 @@ def _location_filters(plan: SearchPlan, p: _Params) -> list[str]:
         lat, lon = r.near.latitude, r.near.longitude
         lat_min, lat_max, lon_min, lon_max = bounding_box(lat, lon, r.radius)
         inside = (
-            f"pe.lat BETWEEN {p.add(lat_min)} AND {p.add(lat_max)} AND {_lon_box(lon_min, lon_max, p)}"
+            f"pe.lat BETWEEN {p.add(lat_min)} AND {p.add(lat_max)}"
+            f" AND {_lon_box(lon_min, lon_max, p)}"
             f" AND {DISTANCE_FUNCTION}(pe.lat, pe.lon, {p.add(lat)}, {p.add(lon)})"
             f" <= {p.add(r.radius)}"
         )
