@@ -1,7 +1,7 @@
 """candidate structured address and work-entry location
 
 Revision ID: 0003_location
-Revises: 0001
+Revises: 0002_merge
 Create Date: 2026-11-22 11:20:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_location"
-down_revision = "0001"  # the lead re-chains this after the other 0002 lands
+down_revision = "0002_merge"  # chained after the person-merge migration
 branch_labels = None
 depends_on = None
 
