@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_location"
-down_revision = "0002_merge"  # chained after the person-merge migration
+down_revision = "0008_sync_operations"
 branch_labels = None
 depends_on = None
 
