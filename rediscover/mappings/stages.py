@@ -22,8 +22,25 @@ GREENHOUSE: dict[str, str] = {
     "offer": "offer",
 }
 
+# Workday's fixed recruiting stages (descriptors of ``Recruiting_Stage_ID``), used when a
+# disposition closed the application and its workflow step says nothing. "Interview" proves
+# a hiring-manager interview at least; an onsite needs a step name that says so. Reference
+# checks follow the onsite loop; everything from the offer on is the offer.
+WORKDAY: dict[str, str] = {
+    "review": "application_review",
+    "screen": "recruiter_screen",
+    "assessment": "assessment",
+    "interview": "hiring_manager_screen",
+    "reference check": "onsite",
+    "offer": "offer",
+    "employment agreement": "offer",
+    "background check": "offer",
+    "ready for hire": "offer",
+}
+
 DEFAULT_STAGE_MILESTONES: dict[str, dict[str, str]] = {
     "greenhouse": GREENHOUSE,
+    "workday": WORKDAY,
 }
 
 

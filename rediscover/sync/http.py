@@ -12,6 +12,7 @@ import hashlib
 import logging
 import ssl
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,7 @@ from rediscover.sync.errors import (
     MalformedBodyError,
     RetryableSyncError,
     SkippedRecordError,
+    SyncError,
 )
 from rediscover.sync.retry import RetryPolicy, Sleep
 
@@ -47,6 +49,16 @@ class JsonResponse:
     status: int
     headers: httpx.Headers
     data: Any
+
+
+@dataclass(frozen=True)
+class XmlResponse:
+    """A parsed XML (SOAP) response: the URL, status, headers and the SOAP ``Body``'s first child."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: ET.Element
 
 
 @dataclass(frozen=True)
@@ -226,6 +238,10 @@ class ApiClient:
         """GET a file, following redirects, hashing it as it streams in."""
         return self._retrying(self._download_once, url, max_bytes)
 
+    def post_soap(self, url: str, envelope: bytes, *, operation: str) -> XmlResponse:
+        """POST a SOAP 1.1 envelope and parse the answer (faults classified, transients retried)."""
+        return self._retrying(self._post_soap_once, url, envelope, operation)
+
     def close(self) -> None:
         """Close the underlying connection pool."""
         self.http.close()
@@ -271,6 +287,44 @@ class ApiClient:
             )
         return JsonResponse(final_url, response.status_code, response.headers, data)
 
+    def _post_soap_once(self, url: str, envelope: bytes, operation: str) -> XmlResponse:
+        self.pacer.before_request()
+        where = f"POST {operation}"
+        try:
+            response = self.http.post(url, content=envelope, headers=SOAP_HEADERS)
+        except httpx.TransportError as exc:
+            kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+            raise RetryableSyncError(f"{self.ats}: {where} {kind} ({type(exc).__name__})",
+                                     ats=self.ats, url=url) from None
+        self.pacer.observe(response.headers)
+        body = _soap_body(response.content)
+        fault = body is not None and body.tag == SOAP_FAULT
+        if fault:
+            raise self._soap_fault(response, body, where, url)
+        self._raise_for_status(response, url, where=where)
+        if body is None:
+            raise MalformedBodyError(
+                f"{self.ats}: {where} returned a body that is not the expected SOAP XML "
+                f"({len(response.content)} bytes; truncated or garbled)",
+                ats=self.ats, status=response.status_code, url=url, headers=response.headers)
+        return XmlResponse(url, response.status_code, response.headers, body)
+
+    def _soap_fault(self, response: httpx.Response, fault: ET.Element, where: str,
+                    url: str) -> SyncError:
+        """A SOAP ``Fault`` as the error its ``faultcode`` calls for."""
+        code = (fault.findtext("faultcode") or "").strip()
+        text = " ".join((fault.findtext("faultstring") or "").split())[:200]
+        kind = code.rsplit(":", 1)[-1].lower()
+        what = (f"{self.ats}: HTTP {response.status_code} from {where}: SOAP fault "
+                f"{code or '(no faultcode)'}: {text}")
+        if any(k in kind for k in TRANSIENT_FAULTS) or response.status_code in (429, 503):
+            return RetryableSyncError(what, ats=self.ats, status=response.status_code, url=url,
+                                      retry_after=_retry_after(response.headers, self.pacer.clock))
+        status = next((s for k, s in FAULT_STATUS.items() if k in kind), response.status_code)
+        hint = self.hints.get(status, _DEFAULT_HINTS.get(status, "check the request"))
+        return FatalSyncError(f"{what}; {hint.format(resource=where.split()[-1])}",
+                              ats=self.ats, status=status, url=url)
+
     def _download_once(self, url: str, max_bytes: int) -> Download:
         where = _safe_url(url)
         self.pacer.before_request()
@@ -291,11 +345,12 @@ class ApiClient:
             f"{self.ats}: GET {_path(url)} {kind} ({type(exc).__name__})", ats=self.ats, url=url
         )
 
-    def _raise_for_status(self, response: httpx.Response, url: str) -> None:
+    def _raise_for_status(self, response: httpx.Response, url: str, *,
+                          where: str | None = None) -> None:
         status = response.status_code
         if status < 400:
             return
-        where = f"GET {_path(url)}"
+        where = where or f"GET {_path(url)}"
         if status == 429 or status >= 500 or status == 408:
             raise RetryableSyncError(
                 f"{self.ats}: HTTP {status} from {where}", ats=self.ats, status=status, url=url,
@@ -310,6 +365,11 @@ class ApiClient:
         hint = self.hints.get(status, default).format(resource=_resource(url))
         detail = _server_detail(response) if status == 422 else ""
         return f"{self.ats}: HTTP {status} from {where}{detail}; {hint}"
+
+
+def basic_auth(username: str, password: str) -> httpx.Auth:
+    """HTTP Basic credentials (Workday RaaS with an Integration System User)."""
+    return httpx.BasicAuth(username, password)
 
 
 def make_client(
@@ -342,6 +402,15 @@ def make_client(
 
 # ---------------------------------------------------------------------- helpers
 
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP_FAULT = f"{{{SOAP_ENV}}}Fault"
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
+# faultcode endings that are worth retrying (Workday: Server.processingFault / PROCESSING_FAULT)
+TRANSIENT_FAULTS = ("processingfault", "processing_fault", "server")
+# faultcode endings that mean the same as an HTTP status
+FAULT_STATUS = {"authenticationerror": 401, "authorizationerror": 403, "permission": 403,
+                "validationerror": 400}
+
 
 @functools.lru_cache(maxsize=1)
 def _ssl_context() -> ssl.SSLContext:
@@ -359,6 +428,21 @@ _DEFAULT_HINTS = {
     404: "the endpoint does not exist: check the connection's base URL",
     422: "the server rejected the request parameters",
 }
+
+
+def _soap_body(content: bytes) -> ET.Element | None:
+    """The first child of the SOAP ``Body``, or None when the bytes are not a SOAP envelope.
+
+    Standard-library parsing: expat (>= 2.4.1, bundled with supported Pythons) refuses
+    entity-expansion bombs, and ElementTree never fetches external entities or DTDs, which
+    is what ``defusedxml`` would add here.
+    """
+    try:
+        root = ET.fromstring(content)
+    except ET.ParseError:
+        return None
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    return body[0] if body is not None and len(body) else None
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, ats: str, url: str) -> bytes:
@@ -449,6 +533,8 @@ __all__ = [
     "ClientCredentialsAuth",
     "Download",
     "JsonResponse",
+    "XmlResponse",
+    "basic_auth",
     "RateLimitPacer",
     "make_client",
 ]

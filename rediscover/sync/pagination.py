@@ -7,12 +7,12 @@ exactly, send no other query parameter with a cursor, and stop when there is no 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from rediscover.sync.errors import FatalSyncError, MalformedBodyError
+from rediscover.sync.errors import FatalSyncError, MalformedBodyError, SyncError
 
 if TYPE_CHECKING:
     from rediscover.sync.http import ApiClient
@@ -33,6 +33,8 @@ class Page:
     items: list[dict[str, Any]] = field(default_factory=list)
     next_url: str | None = None
     error: MalformedBodyError | None = None
+    # Part of the page the ATS would not give (no permission): recorded, the page is taken.
+    refused: SyncError | None = None
 
 
 def parse_link_header(value: str, base_url: str = "") -> dict[str, str]:
@@ -103,3 +105,61 @@ class LinkHeaderPaginator:
 
 def _path_of(url: str) -> str:
     return urlsplit(url).path or url
+
+
+class PageNumberSoapPaginator:
+    """SOAP page-number paging (Workday ``Response_Filter/Page`` 1..``Total_Pages``).
+
+    The adapter supplies how to build one page's envelope and how to read its items; the
+    loop, the stop rule (``Page`` reaches ``Total_Pages`` or ``Page_Results`` is 0) and the
+    resumable checkpoint (the request's parameters plus ``Page``, as a query string) live here.
+    """
+
+    def __init__(
+        self,
+        build_envelope: Callable[[Mapping[str, str]], bytes],
+        read_page: Callable[[Any], tuple[list[Any], int, int]],
+        *,
+        endpoint: str = "",
+    ) -> None:
+        self.build_envelope = build_envelope  # params (with "operation", "Page") -> envelope
+        self.read_page = read_page  # body -> (items, page_results, total_pages)
+        self.endpoint = endpoint
+
+    def iter_pages(
+        self,
+        client: ApiClient,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        resume_url: str | None = None,
+    ) -> Iterator[Page]:
+        """Yield pages from page 1 of ``params`` or from the page a checkpoint names."""
+        query = dict(parse_qsl(resume_url, keep_blank_values=True)) if resume_url else \
+            {**params, "operation": params.get("operation") or path, "Page": "1"}
+        while True:
+            page = self._fetch(client, query)
+            yield page
+            if not page.next_url:
+                return
+            query = dict(parse_qsl(page.next_url, keep_blank_values=True))
+
+    def _fetch(self, client: ApiClient, query: dict[str, str]) -> Page:
+        number, key = int(query["Page"]), urlencode(query)
+        known_total = int(query.get("_total") or 0)
+        try:
+            response = client.post_soap(self.endpoint, self.build_envelope(query),
+                                        operation=query["operation"])
+        except MalformedBodyError as exc:
+            # Retries are spent: record the page; go on only when an earlier page told us
+            # how many there are.
+            more = number < known_total
+            return Page(url=key, next_url=_next(query, number) if more else None, error=exc)
+        items, results, total = self.read_page(response.body)
+        query["_total"] = str(total)
+        more = results > 0 and number < total
+        return Page(url=key, items=items, next_url=_next(query, number) if more else None)
+
+
+def _next(query: dict[str, str], number: int) -> str:
+    return urlencode({**query, "Page": str(number + 1)})

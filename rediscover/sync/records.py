@@ -188,6 +188,8 @@ class AttachmentRecord:
     filename: str = ""
     type: str | None = None
     download_url: str | None = field(default=None, repr=False)  # signed; never stored
+    content: bytes | None = field(default=None, repr=False)  # inline file (SOAP base64)
+    content_type: str | None = None  # of inline content
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

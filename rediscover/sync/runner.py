@@ -21,6 +21,7 @@ How a run goes:
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -105,6 +106,14 @@ SWEPT_MODELS: dict[type, type] = {
 }
 IN_CHUNK = 500  # ids per IN (...) lookup
 ANONYMIZED_NAME = "Anonymized"  # what an anonymised record's first name becomes (Greenhouse)
+# Tallies of records that come nested in another resource's rows (SOAP candidates).
+NESTED_TALLIES: dict[type, str] = {
+    UserRecord: "users", JobTeamMemberRecord: "job_team", SourceRecord: "sources",
+    RejectionReasonRecord: "rejection_reasons", StageRecord: "stages",
+    CandidateRecord: "candidates", ApplicationRecord: "applications",
+    AttachmentRecord: "attachments", ScorecardRecord: "scorecards",
+    StageEventRecord: "application_stages", OfferRecord: "offers", JobRecord: "jobs",
+}
 
 
 class Outcome(enum.Enum):
@@ -256,6 +265,7 @@ class _Run:
         self.skipped_records = 0
         self.reread: set[str] = set()  # resources whose window stays open for the next sync
         self.pages_in_window = 0
+        self.refused: list[str] = []  # optional resources the ATS would not give us
 
     # ------------------------------------------------------------------ the run
 
@@ -330,14 +340,17 @@ class _Run:
         )
 
     def _outcome(self) -> tuple[SyncRunStatus, str | None]:
+        refused = (f"synced without data the ATS refused: {'; '.join(self.refused)}"
+                   if self.refused else "")
         if not (self.failed_pages or self.skipped_records):
-            return SyncRunStatus.SUCCEEDED, None
+            return (SyncRunStatus.PARTIAL, refused) if refused else (SyncRunStatus.SUCCEEDED, None)
         failing = sorted(n for n, t in self.tallies.items() if t.failed)
         again = (f"; the next sync reads again the windows of {', '.join(sorted(self.reread))}"
                  if self.reread else "")
         return SyncRunStatus.PARTIAL, (
             f"{self.skipped_records} record(s) skipped and {self.failed_pages} page(s) unreadable "
             f"in {', '.join(failing)}; each is listed in the run's sync failures{again}"
+            + (f"; {refused}" if refused else "")
         )
 
     def _gave_up(self, exc: RetryableSyncError) -> str:
@@ -474,13 +487,16 @@ class _Run:
             writer = _Writer(session, self.connection_id, adapter.ats, self.now)
             if page.error is not None:
                 self._page_failed(session, window, page)
+            if page.refused is not None:
+                self._refused(session, window, page.refused)
             for exc in skipped:
                 self._skip(session, window, exc)
-            for result in writer.write_page(records, downloads):
+            for record, result in zip(records, writer.write_page(records, downloads)):
                 if isinstance(result, SkippedRecordError):
                     self._skip(session, window, result)
                 else:
-                    setattr(tally, result.value, getattr(tally, result.value) + 1)
+                    counted = self._tally_of(resource, record) or tally
+                    setattr(counted, result.value, getattr(counted, result.value) + 1)
             writer.finish()
             if window.checkpoint:
                 self._save_checkpoint(session, window, page.next_url)
@@ -501,25 +517,31 @@ class _Run:
         for raw in items:
             self.tallies[window.resource.name].fetched += 1
             try:
-                record = adapter.to_record(window.resource, raw)
+                produced = adapter.to_record(window.resource, raw)
             except SkippedRecordError as exc:
                 skipped.append(exc)
                 if window.seen is not None and exc.remote_id:
                     window.seen.add(exc.remote_id)  # it exists remotely: never sweep it
                 continue
-            records.append(record)
-            if window.seen is not None:
-                window.seen.add(_seen_key(record))
+            # A nested payload (a SOAP candidate with its applications) gives several
+            # records, parents first; they are written in that order.
+            for record in produced if isinstance(produced, tuple) else (produced,):
+                records.append(record)
+                if window.seen is not None:
+                    window.seen.add(_seen_key(record))
         return records, skipped
 
     def _download(self, adapter: Adapter, records: list[Record]) -> dict[str, Download | SyncError]:
         """Fetch new or changed files before the page's write transaction opens."""
-        wanted = [r for r in records if isinstance(r, AttachmentRecord) and r.download_url]
+        results: dict[str, Download | SyncError] = {
+            r.remote_id: _inline(r, adapter.attachment_max_bytes)
+            for r in records if isinstance(r, AttachmentRecord) and r.content is not None}
+        wanted = [r for r in records if isinstance(r, AttachmentRecord) and r.download_url
+                  and r.content is None]
         if not wanted or not adapter.download_attachments:
-            return {}
+            return results
         with self.session_factory() as session:
             stored = _load(session, Attachment, self.connection_id, [r.remote_id for r in wanted])
-        results: dict[str, Download | SyncError] = {}
         for record in wanted:
             have = stored.get(record.remote_id)
             if have and have.content_hash and have.remote_updated_at == record.updated_at:
@@ -543,6 +565,21 @@ class _Run:
         _record_failure(session, self.run_id, window.resource.name, page.error,
                         message=f"{page.error.message} (gave up after {page.error.attempts} "
                                 f"attempts)")
+
+    def _tally_of(self, resource: Resource, record: Record) -> Tally | None:
+        """Where a nested record (an application inside a candidate row) is counted."""
+        if isinstance(record, resource.record):
+            return None
+        name = NESTED_TALLIES.get(type(record), "other")
+        return self.tallies.setdefault(name, Tally())
+
+    def _refused(self, session: Session, window: _Window, exc: SyncError) -> None:
+        """Record that the ATS would not give part of the data (permission) and go on."""
+        log.warning("sync data refused", extra={"resource": window.resource.name,
+                                                "run_id": self.run_id, "status": exc.status})
+        self.refused.append(exc.message)
+        _record_failure(session, self.run_id, window.resource.name, exc,
+                        message=f"{exc.message}; the sync goes on without this data")
 
     def _skip(self, session: Session, window: _Window, exc: SkippedRecordError) -> None:
         name = window.resource.name
@@ -682,6 +719,8 @@ class _Writer:
         if job is None:
             raise self._missing("job team member", f"{rec.job_remote_id}/{rec.user_remote_id}",
                                 "job", rec.job_remote_id)
+        if job.id is None:
+            self.session.flush()  # created earlier in this page (a nested payload)
         key = (job.id, rec.user_remote_id, rec.role.value)
         if self._team is None:
             self._team = {tuple(row) for row in self.session.execute(
@@ -1139,6 +1178,15 @@ def _record_failure(session: Session, run_id: int, resource: str, exc: SyncError
                     remote_id: str | None = None, message: str | None = None) -> None:
     session.add(SyncFailure(run_id=run_id, resource=resource, remote_id=remote_id, url=exc.url,
                             status=exc.status, message=(message or exc.message)[:2000]))
+
+
+def _inline(record: AttachmentRecord, max_bytes: int) -> Download | SyncError:
+    """A file that came inside the response (SOAP base64), hashed like a download."""
+    data = record.content or b""
+    if len(data) > max_bytes:
+        return SkippedRecordError(f"attachment {record.remote_id} is {len(data)} bytes, over "
+                                  f"the {max_bytes}-byte limit", remote_id=record.remote_id)
+    return Download(data, hashlib.sha256(data).hexdigest(), record.content_type)
 
 
 def _seen_key(record: Record) -> Any:

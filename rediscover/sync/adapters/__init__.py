@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 ADAPTERS: dict[str, str] = {
     "greenhouse": "rediscover.sync.adapters.greenhouse:GreenhouseAdapter",
+    "workday": "rediscover.sync.adapters.workday:WorkdayAdapter",
 }
 
 

@@ -53,7 +53,8 @@ class Resource:
     name: str  # checkpoint key and counts key
     path: str  # relative to the connection's base URL
     record: type  # the record class ``to_record`` returns
-    to_record: Callable[[Any, dict[str, Any]], Record]  # (adapter, raw row) -> record
+    # (adapter, raw row) -> record, or a tuple of records (parents first) for nested payloads
+    to_record: Callable[[Any, Any], Record | tuple[Record, ...]]
     params: Mapping[str, str] = field(default_factory=dict)  # first-page filters
     incremental: bool = True
     team_roles: frozenset[TeamRole] = frozenset()
@@ -125,7 +126,7 @@ class Adapter:
         id lists are capped), or None to leave the resource out of a targeted re-read."""
         return None
 
-    def to_record(self, resource: Resource, raw: dict[str, Any]) -> Record:
+    def to_record(self, resource: Resource, raw: Any) -> Record | tuple[Record, ...]:
         """Turn one raw row into a record; a row we cannot read raises ``SkippedRecordError``."""
         try:
             return resource.to_record(self, raw)
