@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+import xml.etree.ElementTree as ET
+
 from rediscover.fakeats import greenhouse as fake_gh
+from rediscover.fakeats import workday as fake_wd
+from rediscover.fakeats.dataset import generate
+from rediscover.fakeats.workday_render import render_workday
 from rediscover.fakeats.server import FaultPlan, RecordedRequest
 
 
@@ -34,6 +39,13 @@ class AtsCase:
     is_cursor_request: Callable[[RecordedRequest], bool]
     token_path: str | None  # where tokens are issued (None: no token flow)
     page_size_setting: str = "per_page"
+    verb: str = "GET"  # how list requests are sent (as error messages name them)
+    advertises_budget: bool = True  # X-RateLimit-* headers to pace by
+    cursors_expire: bool = True  # a checkpointed next-page link can be refused (422)
+    # a resource whose 403 stops the run, and one read after it
+    refusable: tuple[str, str] = ("scorecards", "attachments")
+    # does this outgoing request list ``path`` (a ``list_path`` value)?
+    request_lists: Callable[[Any, str], bool] = lambda request, path: request.url.path == path
 
     def faults(self) -> FaultPlan:
         """A fresh fault plan for this fake."""
@@ -75,4 +87,62 @@ GREENHOUSE = AtsCase(
     token_path="/token",
 )
 
-CASES: tuple[AtsCase, ...] = (GREENHOUSE,)
+# Workday: one SOAP endpoint; the fake records each request under its operation, which is
+# what ``list_path`` names. Applications, attachments and scorecards come inside candidate
+# pages (feedback is asked per application while its page is read), so the "later" paths
+# name the feedback operation.
+WD_OPERATIONS = {"jobs": "Get_Job_Requisitions", "candidates": "Get_Candidates",
+                 "applications": "Get_Interview_Feedbacks", "scorecards": "Get_Interview_Feedbacks",
+                 "attachments": "Get_Interview_Feedbacks"}
+
+
+def _wd_window(request: RecordedRequest) -> tuple[datetime, datetime] | None:
+    low, high = request.param("Updated_From"), request.param("Updated_Through")
+    if not low:
+        return None
+    return (datetime.fromisoformat(low.replace("Z", "+00:00")),
+            datetime.fromisoformat(high.replace("Z", "+00:00")))
+
+
+def _wd_operation(request: Any, path: str) -> bool:
+    if request.method != "POST" or "/Recruiting/" not in request.url.path:
+        return False
+    body = ET.fromstring(request.content).find(f"{{{fake_wd.SOAP_ENV}}}Body")
+    return body is not None and len(body) and body[0].tag == f"{{{fake_wd.WD}}}{path}_Request"
+
+
+def _wd_generated(n: int) -> dict[str, Any]:
+    # Histories end before the suite's clock starts (sync_support.START), as the fixtures do.
+    data = render_workday(generate(n, seed=7, now=datetime(2024, 5, 20, tzinfo=timezone.utc)))
+    data["candidates"] = data["candidates"][:n]  # duplicate records make a few more
+    return data
+
+
+WORKDAY = AtsCase(
+    ats="workday",
+    make_app=fake_wd.create_app,
+    state_of=fake_wd.get_state,
+    fixture_dataset=fake_wd.load_fixture_dataset,
+    generated_dataset=_wd_generated,
+    connection_fields=lambda base: {
+        "base_url": f"{base}/ccx/service/{fake_wd.TENANT}/Recruiting/{fake_wd.VERSION}",
+        "token_url": f"{base}/ccx/oauth2/{fake_wd.TENANT}/token",
+        "credentials": {"client_id": fake_wd.FIXTURE_CLIENT_ID,
+                        "client_secret": fake_wd.FIXTURE_CLIENT_SECRET,
+                        "refresh_token": fake_wd.FIXTURE_REFRESH_TOKEN},
+    },
+    list_path=WD_OPERATIONS.__getitem__,
+    candidate_ids=fake_wd.candidate_wids,
+    touch_candidate=lambda state, rid: state.touch_candidate(rid),
+    delete_candidate=lambda state, rid: state.delete_candidate(rid),
+    window_of=_wd_window,
+    is_cursor_request=lambda r: r.param("Page") not in (None, "1"),
+    token_path="token",
+    verb="POST",
+    advertises_budget=False,
+    cursors_expire=False,
+    refusable=("candidates", "scorecards"),
+    request_lists=_wd_operation,
+)
+
+CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY)
