@@ -175,9 +175,9 @@ def _soap(tenant: str, version: str) -> Response:
     if fault is not None and fault.kind == "slow":
         time.sleep(fault.delay)
     if response is None and not _authorized(state, call.envelope):
-        response = _fault("SOAP-ENV:Client.authenticationError", "Invalid username or password",
-                          500) if request.headers.get("Authorization") is None else \
-            _plain(401, "Unauthorized")
+        bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        response = _plain(401, "Unauthorized") if bearer else _fault(
+            "SOAP-ENV:Client.authenticationError", "Invalid username or password", 500)
     response = response or _spend_budget(state) or _answer(state, call)
     if fault is not None and fault.kind in ("malformed", "truncated") and response.status_code == 200:
         data = response.get_data()

@@ -229,10 +229,15 @@ class ApiClient:
         return self.pacer.budget
 
     def get_json(
-        self, url: str, *, params: Mapping[str, str] | None = None, expect: type = object
+        self, url: str, *, params: Mapping[str, str] | None = None, expect: type = object,
+        auth: httpx.Auth | None = None,
     ) -> JsonResponse:
-        """GET ``url`` and decode its JSON body (retrying transient failures)."""
-        return self._retrying(self._get_json_once, url, params, expect)
+        """GET ``url`` and decode its JSON body (retrying transient failures).
+
+        ``auth`` replaces the client's own for this request (Workday RaaS takes the ISU's
+        HTTP Basic credentials where SOAP calls carry them in the envelope).
+        """
+        return self._retrying(self._get_json_once, url, params, expect, auth)
 
     def download(self, url: str, *, max_bytes: int) -> Download:
         """GET a file, following redirects, hashing it as it streams in."""
@@ -266,10 +271,11 @@ class ApiClient:
             raise
 
     def _get_json_once(self, url: str, params: Mapping[str, str] | None,
-                       expect: type) -> JsonResponse:
+                       expect: type, auth: httpx.Auth | None = None) -> JsonResponse:
         self.pacer.before_request()
         try:
-            response = self.http.get(url, params=params)
+            response = self.http.get(url, params=params,
+                                     **({"auth": auth} if auth is not None else {}))
         except httpx.TransportError as exc:
             raise self._transport_error(exc, url) from None
         self.pacer.observe(response.headers)

@@ -834,6 +834,8 @@ class _Writer:
         app = self._require_row(Application, rec.application_remote_id, "stage event",
                                 rec.remote_id)
         stage = self._row(Stage, rec.stage_remote_id) if rec.stage_remote_id else None
+        if stage is not None and stage.id is None:
+            self.session.flush()  # created earlier in this page (a nested payload)
         values = {"application_id": app.id, "stage_id": stage.id if stage else None,
                   "stage_name": rec.stage_name or (stage.name if stage else None),
                   "entered_at": rec.entered_at, "exited_at": rec.exited_at}

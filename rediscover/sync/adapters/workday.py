@@ -153,6 +153,13 @@ class WorkdayAdapter(Adapter):
         tenant = segments[3] if len(segments) > 3 else ""
         return f"{parts.scheme}://{parts.netloc}/ccx/oauth2/{tenant}/token"
 
+    def report_auth(self) -> httpx.Auth | None:
+        """RaaS takes HTTP Basic with the same ISU (OAuth connections use their bearer)."""
+        if self.oauth:
+            return None
+        creds = self.config.credentials
+        return basic_auth(str(creds["username"]), str(creds["password"]))
+
     def _report_url(self, value: Any) -> str | None:
         """The RaaS report's URL; a path is taken on the SOAP endpoint's host."""
         if not value:
@@ -177,10 +184,7 @@ class WorkdayAdapter(Adapter):
         retry: RetryPolicy | None = None,
     ) -> ApiClient:
         """An ``ApiClient``; OAuth connections get a refresh-token bearer (refreshed once on 401)."""
-        creds = self.config.credentials
-        # RaaS takes HTTP Basic with the same ISU; SOAP calls carry WS-Security as well.
-        auth: httpx.Auth | None = None if self.oauth else basic_auth(
-            str(creds["username"]), str(creds["password"]))
+        auth = None  # ISU: WS-Security inside each envelope
         if self.oauth:
             creds = self.config.credentials
             auth = ClientCredentialsAuth(
@@ -443,7 +447,8 @@ class WorkdayPaginator:
         prompts = {"format": "json", fields["from"]: params["Updated_From"][:10],
                    fields["through"]: params["Updated_Through"][:10]}
         try:
-            data = client.get_json(url, params=prompts, expect=dict).data
+            data = client.get_json(url, params=prompts, expect=dict,
+                                   auth=self.adapter.report_auth()).data
         except MalformedBodyError as exc:
             return Page(url=url, error=exc)
         entries = data.get("Report_Entry") or []
