@@ -635,11 +635,12 @@ def _location(where: ET.Element | None, job: ET.Element | None) -> str | None:
         region = _child(where, "Country_Region_Reference").get(_q("Descriptor"))
         parts = [where.findtext(_q("City")), region or where.findtext(_q("Region_Subdivision_1")),
                  _child(where, "Country_Reference").get(_q("Descriptor"))]
-        text = ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
+        # As typed: cleaning messy places is the indexer's job (location normalisation).
+        text = ", ".join(p for p in parts if p and p.strip())
         if text:
             return text
     place = job.findtext(_q("Location")) if job is not None else None
-    return " ".join(place.split()) if place and place.strip() else None  # derived
+    return place if place and place.strip() else None  # derived from the current job
 
 
 def _resume(cid: str, aid: str, index: int, resume: ET.Element) -> AttachmentRecord:
