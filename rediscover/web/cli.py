@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -46,26 +47,34 @@ def main() -> None:
 
 
 @cli.command()
-@click.argument("ats", type=click.Choice([ATS.GREENHOUSE.value]))
+@click.argument("ats", type=click.Choice([ATS.GREENHOUSE.value, ATS.WORKDAY.value]))
 @click.option("--name", required=True, help="A name for this connection (used by --connection).")
 @click.option("--team", default="Default", show_default=True, help="The team that owns it.")
-@click.option("--base-url", help="API base URL (default: the vendor's own).")
+@click.option("--base-url", help="API base URL (default: the vendor's own; Workday: "
+                                 "https://HOST/ccx/service/TENANT/Recruiting/v42.0).")
 @click.option("--token-url", help="OAuth token URL (default: the vendor's own).")
-@click.option("--client-id", envvar="REDISCOVER_GREENHOUSE_CLIENT_ID", help="OAuth client id.")
-@click.option("--client-secret", envvar="REDISCOVER_GREENHOUSE_CLIENT_SECRET",
-              help="OAuth client secret (or REDISCOVER_GREENHOUSE_CLIENT_SECRET).")
-@click.option("--user-id", help="The Greenhouse user id the calls act as (OAuth 'sub').")
+@click.option("--client-id", help="OAuth client id (or REDISCOVER_<ATS>_CLIENT_ID).")
+@click.option("--client-secret", help="OAuth client secret (or REDISCOVER_<ATS>_CLIENT_SECRET).")
+@click.option("--user-id", help="Greenhouse: the user id the calls act as (OAuth 'sub').")
 @click.option("--webhook-secret", envvar="REDISCOVER_GREENHOUSE_WEBHOOK_SECRET",
-              help="The secret key of the Greenhouse webhooks pointed at "
+              help="Greenhouse: the secret key of the webhooks pointed at "
                    "/webhooks/greenhouse/NAME (kept if omitted).")
-def connect(ats, name, team, base_url, token_url, client_id, client_secret, user_id,
-            webhook_secret) -> None:
+@click.option("--refresh-token", help="Workday OAuth: the integration's non-expiring refresh "
+                                      "token (or REDISCOVER_WORKDAY_REFRESH_TOKEN).")
+@click.option("--username", help="Workday: the Integration System User, as user@tenant.")
+@click.option("--password", help="Workday: the ISU's password (or REDISCOVER_WORKDAY_PASSWORD).")
+@click.option("--step-history-report", help="Workday: URL or path of the RaaS report of job "
+                                            "application step history (furthest stage).")
+def connect(ats, name, team, base_url, token_url, step_history_report, webhook_secret,
+            **flags) -> None:
     """Connect an ATS account (or update the connection called NAME)."""
-    missing = [flag for flag, value in (("--client-id", client_id), ("--client-secret", client_secret),
-                                        ("--user-id", user_id)) if not value]
-    if missing:
-        raise click.UsageError(f"{ats} needs {', '.join(missing)}")
-    defaults = CONNECT_DEFAULTS[ATS(ats)]
+    ats = ATS(ats)
+    credentials = _credentials(ats, _with_env(ats, flags))
+    defaults = CONNECT_DEFAULTS.get(ats, {})
+    if not (base_url or defaults.get("base_url")):
+        raise click.UsageError(f"{ats} needs --base-url (the tenant's endpoint, "
+                               f"https://HOST/ccx/service/TENANT/Recruiting/v42.0)")
+    settings = {"step_history_report": step_history_report} if step_history_report else {}
     with services().session_factory.begin() as session:
         existing = session.scalar(select(Connection).where(Connection.name == name))
         secret = webhook_secret or ((existing.credentials or {}).get("webhook_secret")
@@ -74,13 +83,40 @@ def connect(ats, name, team, base_url, token_url, client_id, client_secret, user
             session,
             team=accounts.get_or_create_team(session, team),
             name=name,
-            ats=ats,
+            ats=ats.value,
             base_url=(base_url or defaults["base_url"]).rstrip("/"),
-            token_url=token_url or defaults["token_url"],
-            credentials={"client_id": client_id, "client_secret": client_secret, "user_id": user_id,
-                         **({"webhook_secret": secret} if secret else {})},
+            token_url=token_url or defaults.get("token_url"),
+            credentials={**credentials, **({"webhook_secret": secret} if secret else {})},
+            **({"settings": settings} if settings else {}),
         )
         click.echo(f"connection {conn.name!r} ({ats}) saved for team {team!r}: {conn.base_url}")
+
+
+# Secrets may come from the environment instead of the command line (shell history).
+SECRET_ENV = ("client_id", "client_secret", "refresh_token", "password")
+
+
+def _with_env(ats: ATS, flags: dict[str, str | None]) -> dict[str, str | None]:
+    env = {k: os.environ.get(f"REDISCOVER_{ats.value.upper()}_{k.upper()}") for k in SECRET_ENV}
+    return {k: v or env.get(k) for k, v in flags.items()}
+
+
+def _credentials(ats: ATS, flags: dict[str, str | None]) -> dict[str, str]:
+    """The connection's credentials from the flags, naming what is missing."""
+    if ats is ATS.WORKDAY:
+        isu = ("username", "password")
+        oauth = ("client_id", "client_secret", "refresh_token")
+        wanted = isu if flags.get("username") or flags.get("password") else oauth
+        if not any(flags.get(k) for k in (*isu, *oauth)):
+            raise click.UsageError("workday needs --username and --password (an Integration "
+                                   "System User) or --client-id, --client-secret and "
+                                   "--refresh-token (OAuth API client for integrations)")
+    else:
+        wanted = ("client_id", "client_secret", "user_id")
+    missing = [f"--{k.replace('_', '-')}" for k in wanted if not flags.get(k)]
+    if missing:
+        raise click.UsageError(f"{ats} needs {', '.join(missing)}")
+    return {k: str(flags[k]) for k in wanted}
 
 
 def _upsert_connection(session, *, team: Team, name: str, **fields) -> Connection:
