@@ -131,7 +131,8 @@ WORKDAY = AtsCase(
                         "client_secret": fake_wd.FIXTURE_CLIENT_SECRET,
                         "refresh_token": fake_wd.FIXTURE_REFRESH_TOKEN},
     },
-    list_path=WD_OPERATIONS.__getitem__,
+    # "" (the API prefix that random faults aim at) is every operation: all start with "Get_".
+    list_path=lambda resource: WD_OPERATIONS[resource] if resource else "Get_",
     candidate_ids=fake_wd.candidate_wids,
     touch_candidate=lambda state, rid: state.touch_candidate(rid),
     delete_candidate=lambda state, rid: state.delete_candidate(rid),

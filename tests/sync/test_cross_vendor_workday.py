@@ -115,7 +115,9 @@ def _rows(store: Synced, filters: dict[str, Any], viewer: Viewer) -> dict[tuple,
     out = {}
     for row in rows:
         data = row.to_dict()
-        for volatile in ("person_id", "origins", "score", "emails"):
+        # location text is a documented difference: Workday gives the contact's structured
+        # city/region/country, Greenhouse a free-text string (both normalise to one place).
+        for volatile in ("person_id", "origins", "score", "emails", "location"):
             data.pop(volatile)
         data["scorecards"].pop("pending")
         if store.case.ats == "workday" and data["rejection_reason"] == GENERIC_DISPOSITION:
