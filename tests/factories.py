@@ -30,6 +30,7 @@ from rediscover.core.models import (
     CandidatePhone,
     CandidateTag,
     Connection,
+    Evaluation,
     FileBlob,
     IndexQueue,
     Job,
@@ -462,3 +463,33 @@ def _source(connection: Connection, name: str) -> Source:
         select(Source).where(Source.connection_id == connection.id, Source.name == name)
     )
     return found or SourceFactory(connection=connection, name=name)
+
+
+def make_evaluation(
+    app: Application,
+    kind: str = "assessment",
+    *,
+    status: str = "completed",
+    score: float | None = None,
+    max_score: float | None = 100,
+    provider: str = "imocha",
+    external_id: str | None = None,
+    result_url: str | None = None,
+) -> Evaluation:
+    """A normalised evaluation result on an application (as the intake endpoint stores it)."""
+    session = _session()
+    team_id = session.get(Connection, app.connection_id).team_id
+    row = Evaluation(
+        team_id=team_id,
+        application_id=app.id,
+        kind=kind,
+        provider=provider,
+        external_id=external_id or f"{provider}-{app.id}-{kind}-{score}",
+        status=status,
+        score=score,
+        max_score=max_score if score is not None else None,
+        result_url=result_url,
+    )
+    session.add(row)
+    session.flush()
+    return row

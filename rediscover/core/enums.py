@@ -88,3 +88,25 @@ class ExtractionStatus(StrEnum):
     TOO_LARGE = "too_large"
     TIMEOUT = "timeout"
     FAILED = "failed"
+
+
+class EvaluationKind(StrEnum):
+    ASSESSMENT = "assessment"
+    VIDEO_INTERVIEW = "video_interview"
+    REFERENCE_CHECK = "reference_check"
+
+
+class EvaluationStatus(StrEnum):
+    """Where an evaluation stands; ``completed`` and ``needs_review`` both mean the candidate
+    finished it (a result exists, a reviewer may still have to look)."""
+
+    NEEDS_SENDING = "needs_sending"
+    SENT = "sent"
+    STARTED = "started"
+    COMPLETED = "completed"
+    NEEDS_REVIEW = "needs_review"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+FINISHED_EVALUATION_STATUSES = (EvaluationStatus.COMPLETED.value, EvaluationStatus.NEEDS_REVIEW.value)

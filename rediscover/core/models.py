@@ -213,6 +213,8 @@ class RejectionReason(Base):
     name: Mapped[str] = mapped_column(String(300))
     type_key: Mapped[str | None] = mapped_column(String(64))  # e.g. WE_REJECTED_THEM
     type_name: Mapped[str | None] = mapped_column(String(200))
+    # The shared reason (mappings.reasons) an admin chose; None = the default rule decides.
+    category: Mapped[str | None] = mapped_column(String(40))
 
 
 class Source(Base):
@@ -428,6 +430,9 @@ class Application(Base):
     scorecards: Mapped[list[Scorecard]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
+    evaluations: Mapped[list[Evaluation]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Evaluation.id"
+    )
 
 
 class ApplicationSource(Base):
@@ -487,6 +492,42 @@ class Scorecard(Base):
 
     application: Mapped[Application] = relationship(back_populates="scorecards")
     stage: Mapped[Stage | None] = relationship()
+
+
+class Evaluation(Base):
+    """A normalised evaluation result on an application: assessment, video interview, references.
+
+    Comes from ATS data or the signed intake endpoint; one row per (team, provider, external
+    id), so a resent result updates instead of duplicating.
+    """
+
+    __tablename__ = "evaluations"
+    __table_args__ = (UniqueConstraint("team_id", "provider", "external_id"),)
+    id: Mapped[int] = _id()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # core.enums.EvaluationKind
+    provider: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(REMOTE_ID)
+    status: Mapped[str] = mapped_column(String(20))  # core.enums.EvaluationStatus
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    result_url: Mapped[str | None] = mapped_column(String(1000))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    origin: Mapped[str] = mapped_column(String(10), default="intake")  # intake / ats
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="evaluations")
+
+    @property
+    def share(self) -> float | None:
+        """score / max_score, when both are known."""
+        if self.score is None or not self.max_score:
+            return None
+        return max(0.0, min(1.0, self.score / self.max_score))
 
 
 # --------------------------------------------------------------------------- files
@@ -677,6 +718,24 @@ class IndexCursor(Base):
     backend: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_queue_id: Mapped[int] = mapped_column(BigID, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --------------------------------------------------------------------------- saved searches
+
+
+class SavedSearch(Base):
+    """A named filter set of one user, with when they last looked and an optional daily digest."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = _id()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # SearchRequest.to_dict()
+    last_viewed_at: Mapped[datetime] = _created()
+    digest_webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
 
 
 Index("ix_applications_status_job", Application.status, Application.job_id)

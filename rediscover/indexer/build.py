@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from rediscover.core.enums import (
+    FINISHED_EVALUATION_STATUSES,
     ApplicationStatus,
+    EvaluationKind,
     ExtractionStatus,
     Recommendation,
     ScorecardStatus,
@@ -27,9 +29,11 @@ from rediscover.core.models import (
     ApplicationSource,
     Attachment,
     Candidate,
+    Evaluation,
     ExtractedText,
     Job,
     Person,
+    RejectionReason,
     Scorecard,
     Stage,
     StageEvent,
@@ -38,6 +42,7 @@ from rediscover.indexer.batches import chunked
 from rediscover.indexer.documents import ApplicationDoc, PersonDocument
 from rediscover.indexer.geo import UNRESOLVED, Locator, Place, default_locator
 from rediscover.indexer.text import normalize_email, normalize_label
+from rediscover.mappings.reasons import default_reason, is_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -60,6 +65,7 @@ _LOAD = selectinload(Person.candidates).options(
         selectinload(Application.sources).joinedload(ApplicationSource.source),
         selectinload(Application.stage_events).joinedload(StageEvent.stage),
         selectinload(Application.scorecards).joinedload(Scorecard.stage),
+        selectinload(Application.evaluations),
     ),
 )
 
@@ -277,6 +283,7 @@ def application_document(
         rejection_reason=reason.name if reason else None,
         rejection_reason_key=normalize_label(reason.name) if reason else None,
         rejection_type=reason.type_key if reason else None,
+        reason_category=reason_category(reason),
         sources=sources,
         source_keys=[normalize_label(s) for s in sources],
         applied_at=app.applied_at,
@@ -285,8 +292,29 @@ def application_document(
         resume_text=_attachment_text([f for f in attachments if f.application_id == app.id], texts),
     )
     doc.has_resume_text = bool(doc.resume_text)
+    doc.reengage_safe = is_safe(doc.reason_category)
     _count_scorecards(doc, app.scorecards)
+    _summarise_evaluations(doc, app.evaluations)
     return doc
+
+
+def reason_category(reason: RejectionReason | None) -> str | None:
+    """The shared reason of an ATS reason: the admin's choice, else the default rule."""
+    if reason is None:
+        return None
+    return reason.category or default_reason(reason.name, reason.type_key)
+
+
+def _summarise_evaluations(doc: ApplicationDoc, evaluations: list[Evaluation]) -> None:
+    finished = [e for e in evaluations if e.status in FINISHED_EVALUATION_STATUSES]
+    shares = [e.share for e in finished if e.kind == EvaluationKind.ASSESSMENT.value]
+    best = max((s for s in shares if s is not None), default=None)
+    if best is not None:
+        doc.assessment_pct = round(best * 100, 4)
+        doc.assessment_tenths = int(best * 10 + 0.5)
+    kinds = {e.kind for e in finished}
+    doc.video_completed = EvaluationKind.VIDEO_INTERVIEW.value in kinds
+    doc.references_completed = EvaluationKind.REFERENCE_CHECK.value in kinds
 
 
 def furthest_stage(app: Application) -> tuple[str | None, str | None]:

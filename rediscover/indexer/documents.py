@@ -31,6 +31,8 @@ class ApplicationDoc:
     rejection_reason: str | None = None  # display name
     rejection_reason_key: str | None = None  # normalize_label(name)
     rejection_type: str | None = None  # e.g. WE_REJECTED_THEM
+    reason_category: str | None = None  # shared reason (mappings.reasons); None without a reason
+    reengage_safe: bool | None = None  # that shared reason's flag; None without a reason
     sources: list[str] = field(default_factory=list)  # display names, ATS order (first is shown)
     source_keys: list[str] = field(default_factory=list)  # normalize_label of each
     applied_at: datetime | None = None
@@ -41,6 +43,12 @@ class ApplicationDoc:
     strong_no: int = 0
     strong_yes: int = 0
     pending: int = 0  # drafts and not-yet-submitted cards
+    # evaluations: best finished assessment as a percentage (and in tenths, for ranking);
+    # whether a video interview / reference check was finished
+    assessment_pct: float | None = None
+    assessment_tenths: int | None = None
+    video_completed: bool = False
+    references_completed: bool = False
     resume_text: str = ""  # text of the files attached to this application
     # any file on this application yielded text (False: none, image-only, encrypted, …)
     has_resume_text: bool = False
@@ -49,6 +57,12 @@ class ApplicationDoc:
     def ratio(self) -> float | None:
         total = self.positive + self.negative
         return self.positive / total if total else None
+
+    @property
+    def ratio_tenths(self) -> int | None:
+        """The positive share rounded to tenths (half up): what best-match ranking counts."""
+        total = self.positive + self.negative
+        return (20 * self.positive + total) // (2 * total) if total else None
 
 
 @dataclass

@@ -32,7 +32,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-MAPPING_VERSION = 3  # 2: has_resume_text on people and applications; 3: location fields
+MAPPING_VERSION = 4  # 2: has_resume_text; 3: location fields; 4: shared rejection reasons, evaluations, ranking inputs
 NESTED_PATH = "applications"
 
 # Porter stemming (the "english" stemmer) after folding. No stop words and no
@@ -99,6 +99,8 @@ class ApplicationMapping(InnerDoc):
     rejection_reason = display_keyword()
     rejection_reason_key = Keyword()
     rejection_type = Keyword()
+    reason_category = Keyword()  # shared reason (mappings.reasons)
+    reengage_safe = Boolean()
     sources = display_keyword()
     source_keys = Keyword()
     source_entries = Nested(LabelEntry)
@@ -113,6 +115,11 @@ class ApplicationMapping(InnerDoc):
     # positive / (positive + negative), absent without such cards: a range filter on it is
     # the scorecard-ratio filter (no scripts: osmem cannot run them on nested documents).
     ratio = Double()
+    ratio_tenths = Integer()  # the ratio in tenths: best-match ranking counts it by term
+    assessment_pct = Double()  # best finished assessment, percent
+    assessment_tenths = Integer()
+    video_completed = Boolean()
+    references_completed = Boolean()
     resume_text = search_text()
     has_resume_text = Boolean()
 

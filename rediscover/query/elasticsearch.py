@@ -34,8 +34,16 @@ from rediscover.mappings.elasticsearch import (
     SOURCE_EXCLUDES,
 )
 from rediscover.query.parser import And, Not, Or, Phrase, Prefix, Term, positive_leaves
-from rediscover.query.plan import RELEVANCE, RawPage
-from rediscover.query.ranking import APPLICATION_FIELD_BOOSTS, PERSON_FIELD_BOOSTS
+from rediscover.mappings.reasons import SAFE, UNSAFE
+from rediscover.query.plan import BEST_MATCH, RELEVANCE, RawPage
+from rediscover.query.ranking import (
+    APPLICATION_FIELD_BOOSTS,
+    CARD_CAP,
+    PERSON_FIELD_BOOSTS,
+    RankingWeights,
+    best_application,
+    describe,
+)
 from rediscover.query.results import FACETS, FacetValue, ResultRow, ScorecardCounts
 
 if TYPE_CHECKING:
@@ -67,9 +75,10 @@ ROUND_SCORE = "Math.round(_score * params.scale)"
 def compile_search(plan: SearchPlan) -> Search:
     """One request: the page (``search_after`` on a stable sort) and the exact total."""
     query = build_query(plan)
+    rounded = plan.expr is not None and plan.order != BEST_MATCH  # best match is whole points
     search = (
         Search()
-        .query(rounded_score(query) if plan.expr is not None else query)
+        .query(rounded_score(query) if rounded else query)
         .sort(*sort_clause(plan))
         .source(excludes=list(SOURCE_EXCLUDES))
         .extra(size=plan.fetch, track_total_hits=True)
@@ -77,7 +86,10 @@ def compile_search(plan: SearchPlan) -> Search:
     if plan.expr is not None and plan.order != RELEVANCE:
         search = search.extra(track_scores=True)  # rows show the score in any order
     if plan.after:
-        search = search.extra(search_after=_from_cursor(plan.after))
+        after = _from_cursor(plan.after)
+        if plan.order == BEST_MATCH:  # the cursor holds points; the cluster sorts with the offset
+            after[0] = after[0] + plan.weights.offset()
+        search = search.extra(search_after=after)
     return search
 
 
@@ -87,10 +99,29 @@ def read_search(raw: dict[str, Any], plan: SearchPlan) -> RawPage:
     page = RawPage(total=int(hits["total"]["value"]))
     statuses = seen_statuses(plan.request)
     for hit in hits["hits"]:
+        if plan.order == BEST_MATCH:
+            page.rows.append(_best_match_row(hit, plan, statuses))
+            page.keys.append(_to_cursor([page.rows[-1].score, *hit["sort"][1:]]))
+            continue
         score = float(hit.get("_score") or 0.0) / SCORE_SCALE if plan.expr is not None else None
         page.rows.append(row_from_source(hit["_source"], plan.viewer, statuses, score))
         page.keys.append(_to_cursor(hit["sort"]))
     return page
+
+
+def _best_match_row(hit: dict[str, Any], plan: SearchPlan, statuses: list[str]) -> ResultRow:
+    """A row scored in best-match points: the cluster's score less the encoding's offset."""
+    assert plan.now is not None
+    score = round(float(hit["sort"][0])) - plan.weights.offset()
+    row = row_from_source(hit["_source"], plan.viewer, statuses, float(score))
+    apps = [
+        {**a, "last_activity_at": _parse(a.get("last_activity_at"))}
+        for a in hit["_source"].get(APP, [])
+        if _is_seen(a, plan.viewer, statuses)
+    ]
+    best, _ = best_application(apps, plan.weights, plan.now)
+    row.contributions, row.why = describe(best, score, plan.weights, plan.now)
+    return row
 
 
 def compile_facets(plan: SearchPlan) -> Search:
@@ -144,6 +175,8 @@ def build_query(plan: SearchPlan) -> Query:
     if plan.expr is not None:
         filters.append(keyword_filter(plan.expr, plan))
         should = [leaf_query(leaf, plan) for leaf in dict.fromkeys(positive_leaves(plan.expr))]
+    if plan.order == BEST_MATCH:
+        should = best_match_clauses(plan)
     return Q("bool", filter=filters, must_not=must_not, should=should)
 
 
@@ -203,6 +236,29 @@ def application_filters(request: SearchRequest) -> list[Query]:
     if request.applied_after or request.applied_before:
         applied = _date_range(f"{APP}.applied_at", request.applied_after, request.applied_before)
         conds.append(applied)
+    return conds + taxonomy_filters(request) + evaluation_filters(request)
+
+
+def taxonomy_filters(request: SearchRequest) -> list[Query]:
+    """Shared rejection reason (any of) and its safe-to-re-engage flag."""
+    conds: list[Query] = []
+    if request.shared_reasons:
+        conds.append(Q("terms", **{f"{APP}.reason_category": list(request.shared_reasons)}))
+    if request.safe_to_reengage is not None:
+        # No reason means no flag, so neither value matches it.
+        conds.append(Q("term", **{f"{APP}.reengage_safe": request.safe_to_reengage}))
+    return conds
+
+
+def evaluation_filters(request: SearchRequest) -> list[Query]:
+    """Finished assessment score, finished video interview, finished reference check."""
+    conds: list[Query] = []
+    if request.assessment_min is not None:
+        conds.append(Q("range", **{f"{APP}.assessment_pct": {"gte": request.assessment_min}}))
+    if request.video_interview_completed:
+        conds.append(Q("term", **{f"{APP}.video_completed": True}))
+    if request.references_completed:
+        conds.append(Q("term", **{f"{APP}.references_completed": True}))
     return conds
 
 
@@ -299,6 +355,68 @@ def _boost(value: float) -> str:
     return f"{value:g}"
 
 
+# --------------------------------------------------------------------------- best match
+
+
+def best_match_clauses(plan: SearchPlan) -> list[Query]:
+    """The scoring ``should`` clauses: keyword points plus the best seen application's points.
+
+    Everything is ``constant_score`` with whole-number boosts, so the sum is exact in float32
+    and equal to the embedded backend's integer arithmetic. Scripts cannot read nested fields
+    here (osmem), so each application's points are the sum of the clauses it matches (nested
+    ``score_mode: max`` keeps the best one); penalties are bonuses for their absence, which
+    adds ``RankingWeights.offset()`` to every person (subtracted again when reading).
+    """
+    w = plan.weights
+    clauses: list[Query] = []
+    if plan.expr is not None:
+        terms = list(dict.fromkeys(positive_leaves(plan.expr)))
+        each = w.keyword_points(len(terms))
+        clauses += [_points(leaf_query(leaf, plan), each) for leaf in terms if each]
+    app = Q("bool", filter=seen(plan).filter, should=application_point_clauses(w, plan))
+    return [*clauses, nested(app, score_mode="max")]
+
+
+def application_point_clauses(w: RankingWeights, plan: SearchPlan) -> list[Query]:
+    """One application's points (plus the offset) as clauses to sum; see ``ranking``."""
+    clauses = _table(f"{APP}.milestone_rank", w.milestone_points())
+    clauses += _table(f"{APP}.ratio_tenths", w.tenths_points(w.consensus))
+    for k in range(1, CARD_CAP + 1):
+        clauses.append(_points(Q("range", **{f"{APP}.strong_yes": {"gte": k}}), w.strong_yes))
+        clauses.append(_points(Q("range", **{f"{APP}.strong_no": {"lt": k}}), w.strong_no))
+    reason = f"{APP}.reason_category"
+    clauses.append(_points(Q("terms", **{reason: list(SAFE)}), w.safe_reason))
+    neutral = Q("bool", must_not=[Q("terms", **{reason: list(UNSAFE)})])
+    clauses.append(_points(neutral, w.unsafe_reason))
+    clauses += _table(f"{APP}.assessment_tenths", w.tenths_points(w.assessment))
+    clauses.append(_points(Q("term", **{f"{APP}.video_completed": True}), w.video_interview))
+    clauses.append(_points(Q("term", **{f"{APP}.references_completed": True}), w.references))
+    clauses += _recency_clauses(w, plan)
+    return [c for c in clauses if c is not None]
+
+
+def _recency_clauses(w: RankingWeights, plan: SearchPlan) -> list[Query | None]:
+    assert plan.now is not None
+    cool, thresholds = w.recency_bounds(plan.now)
+    undated = Q("bool", must_not=[Q("exists", field=LAST_ACTIVITY)])
+    clauses = [
+        _points(undated, w.cool_off),
+        _points(Q("range", **{LAST_ACTIVITY: {"lte": date_bound(cool)}}), w.cool_off),
+    ]
+    for t in thresholds:
+        window = {"gte": date_bound(t), "lte": date_bound(cool)}
+        clauses.append(_points(Q("range", **{LAST_ACTIVITY: window}), 1))
+    return clauses
+
+
+def _table(field: str, table: dict[int, int]) -> list[Query | None]:
+    return [_points(Q("term", **{field: k}), v) for k, v in table.items()]
+
+
+def _points(query: Query, points: int) -> Query | None:
+    return Q("constant_score", filter=query, boost=points) if points else None
+
+
 # --------------------------------------------------------------------------- ordering
 
 
@@ -329,7 +447,8 @@ def sort_clause(plan: SearchPlan) -> list[Any]:
         }
     }
     tail = [last_in_process, {"person_id": {"order": "asc"}}]
-    return [{"_score": {"order": "desc"}}, *tail] if plan.order == RELEVANCE else tail
+    scored = plan.order in (RELEVANCE, BEST_MATCH)
+    return [{"_score": {"order": "desc"}}, *tail] if scored else tail
 
 
 # --------------------------------------------------------------------------- facets

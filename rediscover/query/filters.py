@@ -17,11 +17,13 @@ from rediscover.core.milestones import RANK, parse_milestone
 # Defined next to the indexer, which writes the same keys the filters compare against.
 from rediscover.indexer.geo import DEFAULT_RADIUS_KM, KM_PER_MILE, MAX_RADIUS_KM, default_locator
 from rediscover.indexer.text import normalize_email, normalize_label
+from rediscover.mappings.reasons import SHARED_REASONS
 from rediscover.query.errors import InvalidQuery
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
-SORTS = ("relevance", "last_in_process")
+SORTS = ("best_match", "relevance", "last_in_process")
+DEFAULT_SORT = "best_match"
 MAX_QUERY_LENGTH = 1000
 MAX_LIST = 200
 RADIUS_PATTERN = re.compile(
@@ -61,6 +63,11 @@ class SearchRequest:
     scorecard_ratio: float | None = None  # positive / (positive + negative) >= this
     applied_after: datetime | None = None
     applied_before: datetime | None = None
+    shared_reasons: tuple[str, ...] = ()  # mappings.reasons keys; any of them
+    safe_to_reengage: bool | None = None  # the shared reason's flag (no reason never matches)
+    assessment_min: float | None = None  # percent, on a finished assessment
+    video_interview_completed: bool = False
+    references_completed: bool = False
     # person filters
     tags: tuple[str, ...] = ()  # normalised; a person must carry all of them
     emails: tuple[str, ...] = ()  # normalised; any of them
@@ -78,7 +85,7 @@ class SearchRequest:
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2; any of them
     regions: tuple[str, ...] = ()  # ISO 3166-2; any of them
     # presentation
-    sort: str = "relevance"
+    sort: str = DEFAULT_SORT
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
 
@@ -97,6 +104,11 @@ class SearchRequest:
             or self.scorecard_ratio is not None
             or self.applied_after
             or self.applied_before
+            or self.shared_reasons
+            or self.safe_to_reengage is not None
+            or self.assessment_min is not None
+            or self.video_interview_completed
+            or self.references_completed
         )
 
     @classmethod
@@ -142,7 +154,8 @@ class SearchRequest:
             if f.name == "has_resume_text" and value is not None:
                 out[f.name] = value  # False is a filter here, not a default
                 continue
-            if value in (None, (), False) or (f.name == "sort" and value == "relevance"):
+            dropped = value in (None, ()) or (value is False and f.name != "safe_to_reengage")
+            if dropped or (f.name == "sort" and value == DEFAULT_SORT):
                 continue
             if f.name == "limit" and value == DEFAULT_LIMIT:
                 continue
@@ -229,6 +242,29 @@ def _ratio(value: Any, name: str) -> float:
     if not 0 <= ratio <= 1:
         raise InvalidQuery(f"{name} must be between 0 and 1; got {value!r}.", field=name)
     return ratio
+
+
+def _shared_reasons(value: Any, name: str) -> tuple[str, ...]:
+    reasons = tuple(dict.fromkeys(v.strip().lower() for v in _str_list(value, name)))
+    for reason in reasons:
+        if reason not in SHARED_REASONS:
+            known = ", ".join(SHARED_REASONS)
+            raise InvalidQuery(f"Unknown shared reason {reason!r}; one of {known}.", field=name)
+    return reasons
+
+
+def _percent(value: Any, name: str) -> float:
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidQuery(f"{name} must be a percentage between 0 and 100.", field=name)
+    try:
+        percent = float(value)
+    except ValueError:
+        raise InvalidQuery(f"{name} must be a percentage between 0 and 100.", field=name) from None
+    if not 0 <= percent <= 100:
+        raise InvalidQuery(f"{name} must be between 0 and 100; got {value!r}.", field=name)
+    return percent
 
 
 def _milestone(value: Any, name: str) -> str:
@@ -345,6 +381,11 @@ _PARSERS = {
     "scorecard_ratio": _ratio,
     "applied_after": parse_bound,
     "applied_before": parse_bound,
+    "shared_reasons": _shared_reasons,
+    "safe_to_reengage": _bool,
+    "assessment_min": _percent,
+    "video_interview_completed": _bool,
+    "references_completed": _bool,
     "tags": _labels,
     "emails": _emails,
     "exclude_strong_no": _bool,

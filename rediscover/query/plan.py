@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from rediscover.query.ranking import RankingWeights
 
 if TYPE_CHECKING:
     from rediscover.query.filters import SearchRequest, Viewer
@@ -11,16 +14,18 @@ if TYPE_CHECKING:
 
 RELEVANCE = "relevance"
 RECENCY = "last_in_process"
+BEST_MATCH = "best_match"
 
 
 @dataclass(frozen=True)
 class SearchPlan:
     """A validated request plus what was derived from it: parsed keywords, order, page start.
 
-    ``order`` is ``relevance`` (keyword score, then last in process, then person id) or
-    ``last_in_process`` (then person id); ``after`` is the sort key of the previous page's
-    last row (from the cursor), ``fetch`` how many rows to ask for (one more than shown, to
-    know whether there is a next page).
+    ``order`` is ``best_match`` (the points of ``rediscover.query.ranking`` as of ``now``,
+    then last in process, then person id), ``relevance`` (keyword score, then the same
+    tiebreakers) or ``last_in_process`` (then person id); ``after`` is the sort key of the
+    previous page's last row (from the cursor), ``fetch`` how many rows to ask for (one more
+    than shown, to know whether there is a next page).
     """
 
     request: SearchRequest
@@ -29,6 +34,8 @@ class SearchPlan:
     order: str
     after: list[Any] | None = None
     fetch: int = 0
+    weights: RankingWeights = field(default_factory=RankingWeights)
+    now: datetime | None = None  # best match: the instant recency is measured from
 
 
 @dataclass

@@ -35,7 +35,11 @@ class ResultRow:
     origins: list[str] = field(default_factory=list)
     location: str | None = None
     has_resume_text: bool = False  # resume text on the person or a seen application
-    score: float | None = None  # keyword relevance when a query was given
+    score: float | None = None  # best-match points, or keyword relevance when a query was given
+    # best match only: points per factor (rediscover.query.ranking.FACTORS), summing to
+    # ``score``, and the same in plain words
+    contributions: dict[str, int] | None = None
+    why: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -9,8 +9,12 @@ Decisions where DESIGN leaves room (every compiler follows them):
 - Without ``include_active`` only closed applications count (for matching, columns and
   last in process): a person with an open application is hidden then anyway. With it, open
   applications the viewer may see count like closed ones.
-- Order: keyword relevance (when the query has a positive term and ``sort`` is
-  ``relevance``), then last in process (people with no activity date last), then person id.
+- Order: best match by default (``rediscover.query.ranking``: whole points, so both
+  backends give the same scores and order), or keyword relevance (when the query has a
+  positive term and ``sort`` is ``relevance``), each then last in process (people with no
+  activity date last), then person id; ``sort=last_in_process`` skips the score.
+- Best match measures recency from the start of the search's UTC day; the cursor carries
+  that instant, so later pages rank exactly like the first one.
 - Facets count people matching the whole search, the facet's own filter included; the
   milestone facet is cumulative ("reached at least"), the way ``reached_stage`` filters.
 - Strong-no exclusion and scorecard counts use submitted cards only (drafts are pending).
@@ -18,6 +22,7 @@ Decisions where DESIGN leaves room (every compiler follows them):
 from __future__ import annotations
 
 import importlib
+from datetime import datetime, time, timezone
 from numbers import Real
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +30,8 @@ from rediscover.indexer.errors import BackendUnavailableError
 from rediscover.query.errors import InvalidQuery, SearchUnavailable
 from rediscover.query.filters import decode_cursor, encode_cursor
 from rediscover.query.parser import parse_query, positive_leaves
-from rediscover.query.plan import RECENCY, RELEVANCE, Compiler, SearchPlan
+from rediscover.query.plan import BEST_MATCH, RECENCY, RELEVANCE, Compiler, SearchPlan
+from rediscover.query.ranking import RankingWeights
 from rediscover.query.results import SearchPage
 
 if TYPE_CHECKING:
@@ -40,13 +46,25 @@ COMPILERS: dict[str, str] = {
 }
 
 
-def search(backend: SearchBackend, request: SearchRequest, viewer: Viewer) -> SearchPage:
-    """One page of people matching ``request`` as ``viewer`` may see them."""
-    plan = plan_search(request, viewer)
+def search(
+    backend: SearchBackend,
+    request: SearchRequest,
+    viewer: Viewer,
+    *,
+    weights: RankingWeights | None = None,
+    now: datetime | None = None,
+) -> SearchPage:
+    """One page of people matching ``request`` as ``viewer`` may see them.
+
+    ``weights`` are the best-match weights (defaults: ``RankingWeights()``); ``now`` is when
+    recency is measured from (default: the clock; either way cut to the start of its UTC day).
+    """
+    plan = plan_search(request, viewer, weights=weights, now=now)
     compiler = compiler_for(backend.kind)
     page = compiler.read_search(_execute(backend, compiler.compile_search(plan)), plan)
     more = len(page.rows) > request.limit
-    next_cursor = encode_cursor([plan.order, *page.keys[request.limit - 1]]) if more else None
+    head = [plan.order, _epoch(plan.now)] if plan.order == BEST_MATCH else [plan.order]
+    next_cursor = encode_cursor([*head, *page.keys[request.limit - 1]]) if more else None
     return SearchPage(total=page.total, results=page.rows[: request.limit], next_cursor=next_cursor)
 
 
@@ -59,13 +77,41 @@ def facets(
     return compiler.read_facets(_execute(backend, compiler.compile_facets(plan)))
 
 
-def plan_search(request: SearchRequest, viewer: Viewer) -> SearchPlan:
+def plan_search(
+    request: SearchRequest,
+    viewer: Viewer,
+    *,
+    weights: RankingWeights | None = None,
+    now: datetime | None = None,
+) -> SearchPlan:
     """Parse the keywords, choose the order and decode where the page starts."""
     expr = parse_query(request.query)
     ranked = request.sort == "relevance" and expr is not None and bool(positive_leaves(expr))
-    order = RELEVANCE if ranked else RECENCY
+    order = BEST_MATCH if request.sort == BEST_MATCH else RELEVANCE if ranked else RECENCY
     after = _cursor_key(request.cursor, order)
-    return SearchPlan(request, viewer, expr, order, after, fetch=request.limit + 1)
+    day = start_of_day(now or datetime.now(timezone.utc))
+    if order == BEST_MATCH and after:
+        day = datetime.fromtimestamp(after.pop(0), timezone.utc)  # the first page's day
+    return SearchPlan(
+        request,
+        viewer,
+        expr,
+        order,
+        after,
+        fetch=request.limit + 1,
+        weights=weights or RankingWeights(),
+        now=day,
+    )
+
+
+def start_of_day(when: datetime) -> datetime:
+    """Midnight UTC of ``when``'s day (naive = UTC)."""
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return datetime.combine(when.date(), time(), tzinfo=timezone.utc)
+
+
+def _epoch(when: datetime | None) -> int:
+    return int(when.timestamp()) if when else 0
 
 
 def compiler_for(kind: str) -> Compiler:
@@ -87,7 +133,7 @@ def _cursor_key(cursor: str | None, order: str) -> list[Any] | None:
     if not cursor:
         return None
     key = decode_cursor(cursor)
-    size = 4 if order == RELEVANCE else 3
+    size = {RELEVANCE: 4, BEST_MATCH: 5}.get(order, 3)
     numbers = key[1:]
     if (
         key[0] != order

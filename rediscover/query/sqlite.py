@@ -39,11 +39,20 @@ from rediscover.indexer.backends.sqlite import (
 from rediscover.indexer.geo import bounding_box, default_locator
 from rediscover.indexer.text import fold
 from rediscover.query.parser import And, Not, Or, Prefix, evaluate, leaves, positive_leaves
-from rediscover.query.plan import RELEVANCE, RawPage
-from rediscover.query.ranking import APPLICATION_FIELD_BOOSTS, PERSON_FIELD_BOOSTS
+from rediscover.mappings.reasons import SAFE, UNSAFE
+from rediscover.query.plan import BEST_MATCH, RELEVANCE, RawPage
+from rediscover.query.ranking import (
+    APPLICATION_FIELD_BOOSTS,
+    CARD_CAP,
+    PERSON_FIELD_BOOSTS,
+    RankingWeights,
+    describe,
+)
 from rediscover.query.results import FACETS, FacetValue, ResultRow, ScorecardCounts
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rediscover.query.parser import Leaf, Node
     from rediscover.query.plan import SearchPlan
 
@@ -54,6 +63,12 @@ HAS_RESUME_TEXT = (
 )
 NO_ACTIVITY = -(2**62)  # sort key of people without any activity date: after everyone else
 FACET_SIZE = 50  # values per facet, most frequent first
+# The best application's columns a best-match row explains itself with (as b_<name>).
+BEST_COLUMNS = (
+    "application_id", "job_title", "milestone", "milestone_rank", "positive", "negative",
+    "strong_yes", "strong_no", "ratio_tenths", "reason_category", "assessment_tenths",
+    "assessment_pct", "video_completed", "references_completed", "last_activity_at",
+)
 
 
 class _Params:
@@ -90,7 +105,7 @@ LEFT JOIN (
            (pe.has_resume_text = 1 OR EXISTS (SELECT 1 FROM seen AS s
                WHERE s.person_id = pg.person_id AND s.has_resume_text = 1)) AS has_resume_text,
            a.job_title, a.stage_name, a.milestone, a.source, a.rejection_reason,
-           sc.positive, sc.negative, sc.strong_no, sc.pending
+           sc.positive, sc.negative, sc.strong_no, sc.pending{_best_columns(plan)}
     FROM page AS pg
     JOIN {PEOPLE} AS pe ON pe.person_id = pg.person_id
     LEFT JOIN {APPLICATIONS} AS a ON a.application_id = (
@@ -102,7 +117,7 @@ LEFT JOIN (
                SUM(s.strong_no) AS strong_no, SUM(s.pending) AS pending
         FROM seen AS s WHERE s.person_id IN (SELECT person_id FROM page)
         GROUP BY s.person_id
-    ) AS sc ON sc.person_id = pg.person_id
+    ) AS sc ON sc.person_id = pg.person_id{_best_join(plan, p)}
 ) AS d ON 1
 ORDER BY {order}"""
     return [Statement(sql, p.values)]
@@ -112,12 +127,19 @@ def read_search(raw: list[list[dict[str, Any]]], plan: SearchPlan) -> RawPage:
     """Rows and sort keys from what ``compile_search``'s statement returned."""
     records = raw[0]
     page = RawPage(total=records[0]["total"] if records else 0)
+    scored = plan.order in (RELEVANCE, BEST_MATCH)
     for r in records:
         if r["person_id"] is None:  # the empty page's lone total row
             continue
-        page.rows.append(_row(r, with_score=plan.expr is not None))
+        row = _row(r, with_score=plan.expr is not None or plan.order == BEST_MATCH)
+        if plan.order == BEST_MATCH:
+            best = {c: r[f"b_{c}"] for c in BEST_COLUMNS}
+            best["last_activity_at"] = from_micros(best["last_activity_at"])
+            assert plan.now is not None
+            row.contributions, row.why = describe(best, r["score"], plan.weights, plan.now)
+        page.rows.append(row)
         tail = [r["sk_lip"], r["person_id"]]
-        page.keys.append([r["score"], *tail] if plan.order == RELEVANCE else tail)
+        page.keys.append([r["score"], *tail] if scored else tail)
     return page
 
 
@@ -184,6 +206,11 @@ def _base_ctes(plan: SearchPlan, p: _Params) -> str:
         hit_join = f"{'LEFT ' if loose else ''}JOIN hitmask AS h ON h.person_id = pe.person_id"
         keyword = _boolean(plan.expr, ids)
         score = _score(plan.expr, ids)
+        if plan.order == BEST_MATCH:
+            score = _keyword_points(plan.expr, ids, plan.weights)
+    if plan.order == BEST_MATCH:
+        best = f"(SELECT MAX({points_sql(plan.weights, plan.now, p)}) FROM seen AS s "
+        score = f"{score} + COALESCE({best}WHERE s.person_id = pe.person_id), 0)"
     where = [f"pe.team_id = {p.add(plan.viewer.team_id)}"]
     if not request.include_active:
         where.append("pe.has_open = 0")
@@ -245,6 +272,30 @@ def _application_filters(plan: SearchPlan, p: _Params) -> list[str]:
         conds.append(f"s.applied_at >= {p.add(to_micros(r.applied_after))}")
     if r.applied_before:
         conds.append(f"s.applied_at < {p.add(to_micros(r.applied_before))}")
+    return conds + _taxonomy_filters(plan, p) + _evaluation_filters(plan, p)
+
+
+def _taxonomy_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    """Shared rejection reason (any of) and its safe-to-re-engage flag."""
+    r = plan.request
+    conds = []
+    if r.shared_reasons:
+        conds.append(f"s.reason_category IN ({p.many(r.shared_reasons)})")
+    if r.safe_to_reengage is not None:
+        conds.append(f"s.reengage_safe = {int(r.safe_to_reengage)}")  # NULL (no reason) fails
+    return conds
+
+
+def _evaluation_filters(plan: SearchPlan, p: _Params) -> list[str]:
+    """Finished assessment score, finished video interview, finished reference check."""
+    r = plan.request
+    conds = []
+    if r.assessment_min is not None:
+        conds.append(f"s.assessment_pct >= {p.add(r.assessment_min)}")  # NULL fails
+    if r.video_interview_completed:
+        conds.append("s.video_completed = 1")
+    if r.references_completed:
+        conds.append("s.references_completed = 1")
     return conds
 
 
@@ -365,11 +416,72 @@ def _score(node: Node, ids: dict[Leaf, int]) -> str:
     return f"-({' + '.join(terms)})" if terms else "0"
 
 
+def _keyword_points(node: Node, ids: dict[Leaf, int], w: RankingWeights) -> str:
+    # Best match counts matched positive terms, not BM25: exact, and the same on every backend.
+    terms = list(dict.fromkeys(positive_leaves(node)))
+    each = w.keyword_points(len(terms))
+    return " + ".join([f"COALESCE(h.m{ids[leaf]}, 0) * {each}" for leaf in terms]) or "0"
+
+
+# --------------------------------------------------------------------------- best match
+
+
+def points_sql(w: RankingWeights, now: datetime | None, p: _Params, a: str = "s") -> str:
+    """One application's best-match points (``ranking.application_points``) as SQL over ``a``."""
+    assert now is not None
+    parts = [
+        _case(f"{a}.milestone_rank", w.milestone_points()),
+        _case(f"{a}.ratio_tenths", w.tenths_points(w.consensus)),
+        f"MIN({a}.strong_yes, {CARD_CAP}) * {w.strong_yes}",
+        f"- MIN({a}.strong_no, {CARD_CAP}) * {w.strong_no}",
+        f"(CASE WHEN {a}.reason_category IN ({p.many(SAFE)}) THEN {w.safe_reason} "
+        f"WHEN {a}.reason_category IN ({p.many(UNSAFE)}) THEN -{w.unsafe_reason} ELSE 0 END)",
+        _case(f"{a}.assessment_tenths", w.tenths_points(w.assessment)),
+        f"{a}.video_completed * {w.video_interview}",
+        f"{a}.references_completed * {w.references}",
+        _recency_sql(w, now, a),
+    ]
+    return "(" + " + ".join(parts).replace("+ -", "-") + ")"
+
+
+def _case(column: str, table: dict[int, int]) -> str:
+    whens = " ".join(f"WHEN {k} THEN {v}" for k, v in table.items() if v)
+    return f"(CASE {column} {whens} ELSE 0 END)" if whens else "0"
+
+
+def _recency_sql(w: RankingWeights, now: datetime, a: str) -> str:
+    cool, thresholds = w.recency_bounds(now)
+    col = f"{a}.last_activity_at"
+    steps = " + ".join(f"({col} >= {to_micros(t)})" for t in thresholds) or "0"
+    return (
+        f"(CASE WHEN {col} IS NULL THEN 0 WHEN {col} > {to_micros(cool)} THEN -{w.cool_off} "
+        f"ELSE {steps} END)"
+    )
+
+
+def _best_columns(plan: SearchPlan) -> str:
+    if plan.order != BEST_MATCH:
+        return ""
+    return "".join(f", b.{c} AS b_{c}" for c in BEST_COLUMNS)
+
+
+def _best_join(plan: SearchPlan, p: _Params) -> str:
+    """The application that set each page row's score (ties: the higher id)."""
+    if plan.order != BEST_MATCH:
+        return ""
+    points = points_sql(plan.weights, plan.now, p)
+    return f"""
+    LEFT JOIN {APPLICATIONS} AS b ON b.application_id = (
+        SELECT s.application_id FROM seen AS s WHERE s.person_id = pg.person_id
+        ORDER BY {points} DESC, s.application_id DESC LIMIT 1
+    )"""
+
+
 # --------------------------------------------------------------------------- ordering
 
 
 def _order(plan: SearchPlan) -> str:
-    if plan.order == RELEVANCE:
+    if plan.order in (RELEVANCE, BEST_MATCH):
         return "score DESC, sk_lip DESC, person_id ASC"
     return "sk_lip DESC, person_id ASC"
 
@@ -381,7 +493,7 @@ def _after(plan: SearchPlan, p: _Params) -> str:
     *head, lip, pid = plan.after
     lip_p, pid_p = p.add(lip), p.add(pid)
     cond = f"(sk_lip < {lip_p} OR (sk_lip = {lip_p} AND person_id > {pid_p}))"
-    if plan.order == RELEVANCE:
+    if plan.order in (RELEVANCE, BEST_MATCH):
         score_p = p.add(head[0])
         cond = f"(score < {score_p} OR (score = {score_p} AND {cond}))"
     return cond

@@ -6,6 +6,7 @@ store is always the per-test SQLite file from ``tests/conftest.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -54,6 +55,7 @@ class World:
     team: Team
     conn: Connection
     conn2: Connection
+    now: datetime | None = None  # best match measures recency from here (None: the clock)
 
     def token(self, user: str, conn: Connection | None = None) -> str:
         """The access token of an ATS user of a connection (the first one by default)."""
@@ -74,7 +76,7 @@ class World:
 
     def search(self, viewer: Viewer | None = None, **filters: Any) -> SearchPage:
         request = SearchRequest.from_dict({"limit": 200, **filters})
-        return search(self.backend, request, viewer or self.viewer())
+        return search(self.backend, request, viewer or self.viewer(), now=self.now)
 
     def names(self, viewer: Viewer | None = None, **filters: Any) -> list[str]:
         """Names of the people found, in result order."""

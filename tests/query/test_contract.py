@@ -781,9 +781,9 @@ def test_relevance_ranks_stronger_matches_first(world):
     for i in range(6):  # filler, so the term is rare enough to score
         make_person(world.conn, f"Filler {i}", dict(job=job))
     world.index()
-    assert world.names(query="golang") == ["Golang Gopher", "Rosa Resume"]
+    assert world.names(query="golang", sort="relevance") == ["Golang Gopher", "Rosa Resume"]
     assert world.names(query="golang", sort="last_in_process") == ["Rosa Resume", "Golang Gopher"]
-    assert all(r.score is not None for r in world.search(query="golang").results)
+    assert all(r.score is not None for r in world.search(query="golang", sort="relevance").results)
 
 
 # --------------------------------------------------------------------------- paging
@@ -804,7 +804,14 @@ def crowd(world):
 
 
 @pytest.mark.parametrize(
-    "filters", [{}, {"query": "support"}, {"query": "support", "sort": "last_in_process"}]
+    "filters",
+    [
+        {},
+        {"sort": "last_in_process"},
+        {"query": "support", "sort": "relevance"},
+        {"query": "support"},
+        {"query": "support", "sort": "last_in_process"},
+    ],
 )
 def test_pages_concatenate_to_the_full_ordered_list(world, crowd, filters):
     full = [r.person_id for r in world.search(**filters).results]
@@ -826,7 +833,7 @@ def test_pages_concatenate_to_the_full_ordered_list(world, crowd, filters):
 
 
 def test_recency_order_with_ties_and_missing_activity(world, crowd):
-    rows = world.search().results
+    rows = world.search(sort="last_in_process").results
     keys = [(r.last_in_process, r.person_id) for r in rows]
     assert rows[-1].name == "Never Active"
     dated = keys[:-1]
@@ -834,16 +841,16 @@ def test_recency_order_with_ties_and_missing_activity(world, crowd):
 
 
 def test_last_page_has_no_cursor_and_a_cursor_past_the_end_is_empty(world, crowd):
-    page = world.search(limit=14)
+    page = world.search(limit=14, sort="last_in_process")
     assert page.next_cursor is None
     last = page.results[-1]
     beyond = encode_cursor(["last_in_process", -(2**62), last.person_id])
-    page = world.search(limit=5, cursor=beyond)
+    page = world.search(limit=5, cursor=beyond, sort="last_in_process")
     assert page.results == [] and page.total == 14 and page.next_cursor is None
 
 
 def test_cursor_from_another_order_is_rejected(world, crowd):
-    cursor = world.search(limit=2).next_cursor
+    cursor = world.search(limit=2, sort="last_in_process").next_cursor
     with pytest.raises(InvalidQuery) as err:
         world.search(limit=2, cursor=cursor, query="support")
     assert err.value.field == "cursor"

@@ -480,6 +480,7 @@ def to_source(doc: PersonDocument) -> dict[str, Any]:
     source["tag_entries"] = _entries(dict(zip(doc.tag_keys, doc.tags)).items())
     for app, raw in zip(doc.applications, source["applications"], strict=True):
         raw["ratio"] = app.ratio
+        raw["ratio_tenths"] = app.ratio_tenths
         raw["job_title_key"] = fold(app.job_title)
         raw["source_entries"] = _entries(zip(app.source_keys, app.sources))
     return source

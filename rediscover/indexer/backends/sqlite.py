@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: has_resume_text on people and applications; 3: location columns
+SCHEMA_VERSION = 4  # 2: has_resume_text; 3: location columns; 4: shared rejection reasons, evaluations, ranking inputs
 BATCH_SIZE = 500  # documents per write transaction
 TOKENIZER = "unicode61 remove_diacritics 2"  # folds case and accents: Zoë == zoe
 
@@ -134,7 +134,14 @@ CREATE TABLE {APPLICATIONS}{{s}} (
     strong_yes INTEGER NOT NULL,
     pending INTEGER NOT NULL,
     ratio REAL,
-    has_resume_text INTEGER NOT NULL
+    has_resume_text INTEGER NOT NULL,
+    ratio_tenths INTEGER,
+    reason_category TEXT,
+    reengage_safe INTEGER,
+    assessment_pct REAL,
+    assessment_tenths INTEGER,
+    video_completed INTEGER NOT NULL,
+    references_completed INTEGER NOT NULL
 );
 CREATE INDEX ix_{APPLICATIONS}_person_{{i}} ON {APPLICATIONS}{{s}} (person_id, last_activity_at);
 CREATE INDEX ix_{APPLICATIONS}_job_{{i}} ON {APPLICATIONS}{{s}} (job_id);
@@ -444,7 +451,9 @@ _INSERTS: dict[str, tuple[str, ...]] = {
         "requisition_id", "status", "confidential", "stage_name", "milestone", "milestone_rank",
         "rejection_reason", "rejection_reason_key", "rejection_type", "source", "applied_at",
         "rejected_at", "last_activity_at", "positive", "negative", "strong_no", "strong_yes",
-        "pending", "ratio", "has_resume_text",
+        "pending", "ratio", "has_resume_text", "ratio_tenths", "reason_category",
+        "reengage_safe", "assessment_pct", "assessment_tenths", "video_completed",
+        "references_completed",
     ),
     APPLICATION_SOURCES: ("application_id", "position", "source_key", "source"),
     APPLICATION_ACCESS: ("application_id", "token"),
@@ -493,4 +502,7 @@ def _application_row(person_id: int, app: ApplicationDoc) -> tuple[Any, ...]:
         to_micros(app.applied_at), to_micros(app.rejected_at), to_micros(app.last_activity_at),
         app.positive, app.negative, app.strong_no, app.strong_yes, app.pending, app.ratio,
         int(app.has_resume_text),
+        app.ratio_tenths, app.reason_category,
+        None if app.reengage_safe is None else int(app.reengage_safe), app.assessment_pct,
+        app.assessment_tenths, int(app.video_completed), int(app.references_completed),
     )
