@@ -1,17 +1,28 @@
 """The person view: one person with every application the viewer may see, read from the store."""
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from rediscover.core.models import Application, ATSUser, Person, Scorecard, StageEvent
+from rediscover.core.models import (
+    Application,
+    ATSUser,
+    Evaluation,
+    Person,
+    Scorecard,
+    StageEvent,
+)
 from rediscover.indexer.build import build_document
 from rediscover.indexer.documents import ApplicationDoc, PersonDocument
 from rediscover.indexer.extract import resume_files
 from rediscover.indexer.merge import explain_person, record_labels, suggest_duplicates
 from rediscover.query.filters import Viewer
+from rediscover.query.ranking import RankingWeights, best_application, describe
+from rediscover.query.search import start_of_day
 
 RESUME_CHARS = 20_000  # enough for any real resume; bounds the response size
 
@@ -21,7 +32,14 @@ def may_see(app: ApplicationDoc, viewer: Viewer) -> bool:
     return not app.confidential or not viewer.access_tokens.isdisjoint(app.access)
 
 
-def person_detail(session: Session, person_id: int, viewer: Viewer) -> dict[str, Any] | None:
+def person_detail(
+    session: Session,
+    person_id: int,
+    viewer: Viewer,
+    *,
+    weights: RankingWeights | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
     """The person as ``viewer`` may see them, or None when they do not exist for the viewer.
 
     Nobody sees a person search never shows (private, hired, only prospects, anonymised); a
@@ -43,6 +61,7 @@ def person_detail(session: Session, person_id: int, viewer: Viewer) -> dict[str,
     return {
         **_person_fields(doc),
         "active": any(a.status == "open" for a in seen),
+        "best_match": _best_match(seen, weights or RankingWeights(), now),
         "applications": [_application(a, details.get(a.application_id), names) for a in seen],
         "resume_text": _resume(doc, seen),
         **_data_quality(session, doc, seen, viewer),
@@ -88,6 +107,33 @@ def _data_quality(
 def _exists_for(session: Session, person_id: int, viewer: Viewer) -> bool:
     doc = build_document(session, person_id)
     return doc is not None and any(may_see(a, viewer) for a in doc.applications)
+
+
+def _best_match(seen: list[ApplicationDoc], w: RankingWeights, now: datetime | None) -> dict[str, Any]:
+    """The person's best-match points without keywords, per factor, and why (as search shows)."""
+    day = start_of_day(now or datetime.now(timezone.utc))
+    apps = [{**asdict(a), "ratio_tenths": a.ratio_tenths} for a in seen]
+    best, points = best_application(apps, w, day)
+    contributions, why = describe(best, sum(points.values()), w, day)
+    return {"score": sum(points.values()), "contributions": contributions, "why": why}
+
+
+def evaluation_dict(row: Evaluation) -> dict[str, Any]:
+    """An evaluation as the API and the person view show it, with the link to the result."""
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    share = row.share
+    return {
+        "kind": row.kind,
+        "provider": row.provider,
+        "external_id": row.external_id,
+        "status": row.status,
+        "score": row.score,
+        "max_score": row.max_score,
+        "percent": round(share * 100, 2) if share is not None else None,
+        "result_url": row.result_url,
+        "completed_at": iso(row.completed_at),
+        "expires_at": iso(row.expires_at),
+    }
 
 
 def _person_fields(doc: PersonDocument) -> dict[str, Any]:
@@ -136,6 +182,9 @@ def _application(
             for e in (row.stage_events if row else [])
         ],
         "scorecards": [_scorecard(s, names) for s in (row.scorecards if row else [])],
+        "shared_reason": app.reason_category,
+        "safe_to_reengage": app.reengage_safe,
+        "evaluations": [evaluation_dict(e) for e in (row.evaluations if row else [])],
     }
 
 
@@ -157,6 +206,7 @@ def _application_details(session: Session, ids: list[int]) -> dict[int, Applicat
         .options(
             selectinload(Application.stage_events).selectinload(StageEvent.stage),
             selectinload(Application.scorecards).selectinload(Scorecard.stage),
+            selectinload(Application.evaluations),
         )
     ).all()
     return {row.id: row for row in rows}

@@ -17,6 +17,7 @@ from rediscover.core.milestones import MILESTONES
 from rediscover.core.models import Connection, Team, User
 from rediscover.indexer import merge
 from rediscover.indexer.errors import UnknownRecordError
+from rediscover.mappings.reasons import SHARED_REASONS
 from rediscover.query import search as search_mod
 from rediscover.query.errors import InvalidQuery, SearchUnavailable
 from rediscover.query.filters import SearchRequest, Viewer
@@ -258,6 +259,9 @@ def erase(email, yes) -> None:
 
 # --------------------------------------------------------------------------- search
 
+# Tri-state flags whose False is a filter of its own, not "not given".
+FALSE_FILTERS = ("has_resume_text", "safe_to_reengage")
+
 
 @cli.command()
 @click.argument("query", required=False)
@@ -278,23 +282,29 @@ def erase(email, yes) -> None:
 @click.option("--include-active", is_flag=True, help="Include people currently in process.")
 @click.option("--has-resume-text/--no-resume-text", default=None,
               help="Only people with (or without: image-only, encrypted, none) resume text.")
-@click.option("--sort", type=click.Choice(["relevance", "last_in_process"]))
+@click.option("--shared-reason", "shared_reasons", multiple=True, type=click.Choice(list(SHARED_REASONS)),
+              help="Shared rejection reason (repeatable).")
+@click.option("--safe-to-reengage/--not-safe-to-reengage", default=None,
+              help="Shared rejection reason safe to re-engage (or not).")
+@click.option("--assessment-min", type=float, help="Finished assessment score at least (percent).")
+@click.option("--video-interview-completed", is_flag=True, help="Finished a video interview.")
+@click.option("--references-completed", is_flag=True, help="Reference check finished.")
+@click.option("--sort", type=click.Choice(["best_match", "relevance", "last_in_process"]))
 @click.option("--limit", type=int)
 @click.option("--cursor", help="Cursor from a previous page (next_cursor).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def search(query, as_user, as_json, **options) -> None:
     """Search people: `rediscover search "python AND kafka" --reached-stage onsite`."""
     filters: dict[str, Any] = {k: (list(v) if isinstance(v, tuple) else v)
-                               for k, v in options.items() if v not in (None, (), False)}
-    if options.get("has_resume_text") is False:  # a filter, not an unset flag
-        filters["has_resume_text"] = False
+                               for k, v in options.items()
+                               if v not in (None, ()) and (v is not False or k in FALSE_FILTERS)}
     if query:
         filters["query"] = query
     try:
         request = SearchRequest.from_dict(filters)
         svc = services()
         viewer = _viewer(svc.session_factory, as_user)
-        page = search_mod.search(svc.backend, request, viewer)
+        page = search_mod.search(svc.backend, request, viewer, weights=svc.weights)
     except InvalidQuery as exc:
         raise click.BadParameter(exc.message, param_hint=f"--{(exc.field or 'query').replace('_', '-')}")
     except SearchUnavailable as exc:
@@ -326,6 +336,9 @@ def _page_json(page) -> dict[str, Any]:
                 "scorecards": vars(r.scorecards),
                 "origins": r.origins,
                 "has_resume_text": r.has_resume_text,
+                "score": r.score,
+                "contributions": r.contributions,
+                "why": r.why,
             }
             for r in page.results
         ],

@@ -1,7 +1,11 @@
 """Configuration defaults; ``create_app`` layers ``REDISCOVER_*`` environment variables on top."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from rediscover.query.ranking import RankingWeights
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -24,11 +28,28 @@ def defaults(data_dir: Path = DEFAULT_DATA_DIR) -> dict:
         "SYNC_INCREMENTAL_MINUTES": 15,
         "SYNC_JITTER_SECONDS": 600,
         "JSON_SORT_KEYS": False,
+        # Best-match weights: RANKING_<NAME> (e.g. REDISCOVER_RANKING_MILESTONE=60) override
+        # the defaults of rediscover.query.ranking.RankingWeights, documented in the README.
+        # Intake of evaluation results: {team id: HMAC secret}, from the environment only
+        # (REDISCOVER_EVALUATION_SECRETS='{"1": "…"}').
+        "EVALUATION_SECRETS": {},
     }
+
+
+def ranking_weights(config: Mapping[str, Any]) -> RankingWeights:
+    """The best-match weights from every ``RANKING_<NAME>`` key (names in ``RankingWeights``)."""
+    values = {k.removeprefix("RANKING_"): v for k, v in config.items() if k.startswith("RANKING_")}
+    try:
+        return RankingWeights.from_mapping(values)
+    except ValueError as exc:
+        raise RuntimeError(f"REDISCOVER_RANKING_*: {exc}") from None
 
 
 def check(config: dict) -> None:
     """Fail fast at startup, naming the setting that is wrong."""
+    ranking_weights(config)
+    if not isinstance(config.get("EVALUATION_SECRETS"), dict):
+        raise RuntimeError("REDISCOVER_EVALUATION_SECRETS must be a JSON object {team id: secret}")
     url = config.get("DATABASE_URL") or ""
     if not url.startswith(("sqlite", "postgresql")):
         raise RuntimeError(

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rediscover.core.db import make_engine, make_session_factory
 from rediscover.core.migrate import upgrade
+from rediscover.web.config import ranking_weights
 
 if TYPE_CHECKING:
     from rediscover.indexer.backends.base import SearchBackend
+    from rediscover.query.ranking import RankingWeights
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,11 @@ class Services:
     session_factory: sessionmaker[Session]
     config: dict
     _backend: SearchBackend | None = field(default=None, repr=False)
+
+    @property
+    def weights(self) -> RankingWeights:
+        """The best-match weights from configuration."""
+        return ranking_weights(self.config)
 
     @property
     def backend(self) -> SearchBackend:
