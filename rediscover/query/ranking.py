@@ -183,10 +183,10 @@ def explain(app: Mapping[str, Any], points: dict[str, int], keyword: int, now: d
             "not safe to re-engage" if category in UNSAFE else "reason unclear"
         )
         parts.append(f"rejected: {REASON_LABELS[category].lower()} ({safe})")
-    if points.get("evaluations"):
-        parts.append("strong evaluation results" if points["evaluations"] > 0 else "")
+    parts += _evaluation_words(app)
     parts.append(_recency_words(app.get("last_activity_at"), points.get("recency", 0), now))
-    return "; ".join(p for p in parts if p).capitalize() + "."
+    text = "; ".join(p for p in parts if p)
+    return (text[:1].upper() + text[1:] + ".") if text else ""
 
 
 def _card_words(app: Mapping[str, Any]) -> list[str]:
@@ -199,6 +199,17 @@ def _card_words(app: Mapping[str, Any]) -> list[str]:
     if app.get("strong_no"):
         words.append(f"{app['strong_no']} strong no")
     return [", ".join(words)]
+
+
+def _evaluation_words(app: Mapping[str, Any]) -> list[str]:
+    words = []
+    if app.get("assessment_pct") is not None:
+        words.append(f"assessment {app['assessment_pct']:g}%")
+    if app.get("video_completed"):
+        words.append("video interview done")
+    if app.get("references_completed"):
+        words.append("references done")
+    return [", ".join(words)] if words else []
 
 
 def _recency_words(last_activity: datetime | None, points: int, now: datetime) -> str:

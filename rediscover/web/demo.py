@@ -113,7 +113,7 @@ def _show_sample_search(app, login: DemoLogin) -> None:
         user = accounts.user_by_token(session, login.token)
         viewer = Viewer(user.team_id, accounts.access_tokens(user), user.id)
     request = SearchRequest.from_dict({"reached_stage": "onsite", "limit": 5})
-    page = search_mod.search(svc.backend, request, viewer)
+    page = search_mod.search(svc.backend, request, viewer, weights=svc.weights)
     click.echo(f"\nSilver medalists (reached onsite or later, not in process): {page.total}")
     for row in page.results:
         last = row.last_in_process.date().isoformat() if row.last_in_process else "-"

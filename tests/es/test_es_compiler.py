@@ -1,6 +1,7 @@
 """The Elasticsearch compiler builds the bodies we mean (``to_dict()``), with no cluster."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -26,7 +27,8 @@ LAST_IN_PROCESS = {
 
 
 def plan(viewer: Viewer = VIEWER, **filters):
-    return plan_search(SearchRequest.from_dict(filters), viewer)
+    """A plan; ``sort`` defaults to ``relevance`` here (best match has its own tests below)."""
+    return plan_search(SearchRequest.from_dict({"sort": "relevance", **filters}), viewer)
 
 
 def nested(*filters, score_mode="none"):
@@ -294,3 +296,33 @@ def test_facet_values_are_people_counts_sorted_by_count_then_label():
                                                                   ("onsite", 3)]
     assert [(v.value, v.label) for v in facets["tag"]] == [("go", "go")]
     assert facets["source"][0].label == "LinkedIn" and facets["rejection_reason"] == []
+
+
+# --------------------------------------------------------------------------- best match
+
+
+def test_best_match_sums_constant_scores_over_the_best_seen_application():
+    p = plan_search(SearchRequest.from_dict({"query": "python"}), VIEWER, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    body = es.compile_search(p).to_dict()
+    assert "script_score" not in body["query"]  # whole points need no rounding
+    should = body["query"]["bool"]["should"]
+    assert should[0]["constant_score"]["boost"] == 40  # the one positive term
+    nested = should[-1]["nested"]
+    assert (nested["path"], nested["score_mode"]) == ("applications", "max")
+    clauses = nested["query"]["bool"]["should"]
+    assert all(c["constant_score"]["boost"] > 0 for c in clauses)  # the cluster refuses negatives
+    milestone = [c for c in clauses if "applications.milestone_rank" in str(c)]
+    assert [c["constant_score"]["boost"] for c in milestone] == [10, 20, 30, 40, 50]
+    assert body["sort"][0] == {"_score": {"order": "desc"}}
+
+
+def test_best_match_cursors_hold_points_and_search_after_adds_the_offset():
+    p = plan_search(SearchRequest.from_dict({}), VIEWER, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    offset = p.weights.offset()
+    raw = {"hits": {"total": {"value": 1, "relation": "eq"},
+                    "hits": [{"_source": {"person_id": 3, "name": "N", "applications": []},
+                              "_score": 100.0 + offset, "sort": [100.0 + offset, 7, 3]}]}}
+    page = es.read_search(raw, p)
+    assert page.keys == [[100, 7, 3]] and page.rows[0].score == 100
+    after = replace(p, after=[100, 7, 3])
+    assert es.compile_search(after).to_dict()["search_after"] == [100 + offset, 7, 3]

@@ -67,9 +67,16 @@ def test_the_silver_medalist_explains_herself(pool):
         "recency": 15,
     }
     assert sum(sally.contributions.values()) == sally.score
-    assert "reached offer for senior backend engineer" in sally.why.lower()
+    assert sally.why.startswith("Reached offer for Senior Backend Engineer; 4 of 4 interviewers")
     assert "another candidate was hired" in sally.why.lower()
     assert "safe to re-engage" in sally.why
+
+
+def test_why_names_evaluations_and_the_cool_off(pool):
+    rows = {r.name: r for r in pool.search().results}
+    assert "assessment 60%" in rows["Eva Evaluated"].why
+    assert "too soon to re-contact" in rows["Rita Recent"].why
+    assert "not safe to re-engage" in rows["Ursula Unsafe"].why
 
 
 @pytest.mark.parametrize(

@@ -228,3 +228,10 @@ def test_a_failed_delivery_is_retried_on_the_next_run(client, svc, users):
     assert run_digests(svc, now=now, send=broken) == 0
     sent = []
     assert run_digests(svc, now=now, send=lambda u, b: sent.append(b)) == 1
+
+
+def test_new_endpoints_are_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/evaluations", "/rejection-reasons", "/rejection-reasons/{reason_id}", "/saved-searches",
+            "/saved-searches/{saved_id}/results", "/saved-searches/{saved_id}"} <= set(spec["paths"])
+    assert {"contributions", "why"} <= set(spec["components"]["schemas"]["ResultRow"]["properties"])
