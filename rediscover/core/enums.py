@@ -109,4 +109,7 @@ class EvaluationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-FINISHED_EVALUATION_STATUSES = (EvaluationStatus.COMPLETED.value, EvaluationStatus.NEEDS_REVIEW.value)
+FINISHED_EVALUATION_STATUSES = (
+    EvaluationStatus.COMPLETED.value,
+    EvaluationStatus.NEEDS_REVIEW.value,
+)

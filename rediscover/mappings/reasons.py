@@ -62,7 +62,10 @@ NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"on hold|frozen|eliminated|filled)|cancel+ed|hiring freeze|budget|\bon hold\b"
         ),
     ),
-    ("timing", re.compile(r"timing|timeline|start date|notice period|not (the )?right time|future")),
+    (
+        "timing",
+        re.compile(r"timing|timeline|start date|notice period|not (the )?right time|future"),
+    ),
     ("compensation", re.compile(r"compensation|salary|\bpay\b|\bcomp\b|expectations?|equity")),
     (
         "failed_check",

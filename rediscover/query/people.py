@@ -109,7 +109,9 @@ def _exists_for(session: Session, person_id: int, viewer: Viewer) -> bool:
     return doc is not None and any(may_see(a, viewer) for a in doc.applications)
 
 
-def _best_match(seen: list[ApplicationDoc], w: RankingWeights, now: datetime | None) -> dict[str, Any]:
+def _best_match(
+    seen: list[ApplicationDoc], w: RankingWeights, now: datetime | None
+) -> dict[str, Any]:
     """The person's best-match points without keywords, per factor, and why (as search shows)."""
     day = start_of_day(now or datetime.now(timezone.utc))
     apps = [{**asdict(a), "ratio_tenths": a.ratio_tenths} for a in seen]

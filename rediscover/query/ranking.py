@@ -73,7 +73,7 @@ class RankingWeights:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> RankingWeights:
-        """Weights from ``{name: points}`` (unknown names and negative or non-integer values fail)."""
+        """Weights from ``{name: points}``; unknown names, negative or non-integer values fail."""
         known = {f.name for f in fields(cls)}
         out: dict[str, int] = {}
         for name, value in values.items():
@@ -225,7 +225,7 @@ def _recency_words(last_activity: datetime | None, points: int, now: datetime) -
 def describe(
     app: Mapping[str, Any] | None, score: float, w: RankingWeights, now: datetime
 ) -> tuple[dict[str, int], str]:
-    """Per-factor points (summing to ``score``) and the plain-words why, from the best application."""
+    """Per-factor points (summing to ``score``) and the why in words, from the best application."""
     points = application_points(app, w, now) if app else {}
     keyword = round(score) - sum(points.values())
     out = {f: (keyword if f == "keyword" else points.get(f, 0)) for f in FACTORS}

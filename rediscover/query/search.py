@@ -108,7 +108,9 @@ def plan_search(
 
 def start_of_day(when: datetime) -> datetime:
     """Midnight UTC of ``when``'s day (naive = UTC)."""
-    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    when = when.astimezone(timezone.utc)
     return datetime.combine(when.date(), time(), tzinfo=timezone.utc)
 
 

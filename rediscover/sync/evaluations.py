@@ -107,7 +107,9 @@ def _text(data: dict[str, Any], name: str, *, required: bool = False) -> str | N
             raise InvalidEvaluation(f"{name} is required.", field=name)
         return None
     if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > MAX_TEXT:
-        raise InvalidEvaluation(f"{name} must be a string of at most {MAX_TEXT} characters.", field=name)
+        raise InvalidEvaluation(
+            f"{name} must be a string of at most {MAX_TEXT} characters.", field=name
+        )
     return str(value).strip()
 
 

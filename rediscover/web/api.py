@@ -216,7 +216,8 @@ def _verified_team() -> int:
     secret = secrets_by_team.get(team)
     given = request.headers.get(SIGNATURE_HEADER, "").removeprefix("sha256=")
     if not secret or not given:
-        raise ApiError("unauthorized", f"Sign the body with your team's secret ({SIGNATURE_HEADER}).", 401)
+        message = f"Sign the body with your team's secret ({SIGNATURE_HEADER})."
+        raise ApiError("unauthorized", message, 401)
     expected = hmac.new(str(secret).encode(), request.get_data(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, given):
         raise ApiError("unauthorized", "The signature does not match the body.", 401)
@@ -238,7 +239,10 @@ def rejection_reasons():
             .order_by(Connection.name, RejectionReason.name)
         ).all()
         out = [_reason_dict(r, name) for r, name in rows]
-    shared = [{"key": k, "label": REASON_LABELS[k], "safe_to_reengage": v} for k, v in SHARED_REASONS.items()]
+    shared = [
+        {"key": k, "label": REASON_LABELS[k], "safe_to_reengage": v}
+        for k, v in SHARED_REASONS.items()
+    ]
     return jsonify({"shared_reasons": shared, "rejection_reasons": out})
 
 
@@ -248,10 +252,12 @@ def edit_rejection_reason(reason_id: int):
     """Admins map one ATS reason to a shared reason (``null`` goes back to the default rule)."""
     data = _json_body()
     if not isinstance(data, dict) or "shared_reason" not in data:
-        raise ApiError("invalid_request", "Send {\"shared_reason\": key or null}.", 400, "shared_reason")
+        message = 'Send {"shared_reason": key or null}.'
+        raise ApiError("invalid_request", message, 400, "shared_reason")
     shared = data["shared_reason"]
     if shared is not None and shared not in SHARED_REASONS:
-        raise ApiError("invalid_request", f"Unknown shared reason {shared!r}.", 400, "shared_reason")
+        message = f"Unknown shared reason {shared!r}."
+        raise ApiError("invalid_request", message, 400, "shared_reason")
     with services().session_factory() as session:
         if session.get(User, g.user_id).role != UserRole.ADMIN.value:
             raise ApiError("forbidden", "Only admins edit the rejection-reason map.", 403)
@@ -286,7 +292,9 @@ def _reason_dict(reason: RejectionReason, connection: str) -> dict[str, Any]:
 def _queue_reason_users(session, reason_id: int) -> None:
     """Re-index everyone rejected with this reason (their documents carry the shared reason)."""
     candidate_ids = session.scalars(
-        select(Application.candidate_id).where(Application.rejection_reason_id == reason_id).distinct()
+        select(Application.candidate_id)
+        .where(Application.rejection_reason_id == reason_id)
+        .distinct()
     )
     session.add_all(IndexQueue(candidate_id=cid) for cid in candidate_ids)
 
@@ -312,26 +320,38 @@ def saved_searches():
 @require_user
 def create_saved_search():
     """Save a filter set under a name (unique per user), with an optional digest webhook."""
-    data = filters_from_request()
+    name, filters, webhook = _saved_search_input(_json_body())
+    with services().session_factory() as session:
+        taken = session.scalar(
+            select(SavedSearch.id).where(SavedSearch.user_id == g.user_id, SavedSearch.name == name)
+        )
+        if taken:
+            message = f"You already have a saved search named {name!r}."
+            raise ApiError("conflict", message, 409, "name")
+        row = SavedSearch(
+            user_id=g.user_id, name=name, filters=filters, digest_webhook_url=webhook
+        )
+        session.add(row)
+        session.commit()
+        return jsonify(saved_mod.saved_dict(row, 0)), 201
+
+
+def _saved_search_input(data: Any) -> tuple[str, dict[str, Any], str | None]:
+    """(name, validated filters, webhook URL) from a saved-search body."""
     if not isinstance(data, dict):
         raise ApiError("invalid_request", "The body must be a JSON object.", 400)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_SAVED_NAME:
-        raise ApiError("invalid_request", f"name must be 1-{MAX_SAVED_NAME} characters.", 400, "name")
+        message = f"name must be 1-{MAX_SAVED_NAME} characters."
+        raise ApiError("invalid_request", message, 400, "name")
     filters = SearchRequest.from_dict(data.get("filters") or {}).with_cursor(None).to_dict()
     webhook = data.get("digest_webhook_url")
-    if webhook is not None and (not isinstance(webhook, str) or not webhook.startswith(("https://", "http://"))):
-        raise ApiError("invalid_request", "digest_webhook_url must be an http(s) URL.", 400, "digest_webhook_url")
-    with services().session_factory() as session:
-        taken = session.scalar(
-            select(SavedSearch.id).where(SavedSearch.user_id == g.user_id, SavedSearch.name == name.strip())
-        )
-        if taken:
-            raise ApiError("conflict", f"You already have a saved search named {name.strip()!r}.", 409, "name")
-        row = SavedSearch(user_id=g.user_id, name=name.strip(), filters=filters, digest_webhook_url=webhook)
-        session.add(row)
-        session.commit()
-        return jsonify(saved_mod.saved_dict(row, 0)), 201
+    if webhook is not None and not (
+        isinstance(webhook, str) and webhook.startswith(("https://", "http://"))
+    ):
+        message = "digest_webhook_url must be an http(s) URL."
+        raise ApiError("invalid_request", message, 400, "digest_webhook_url")
+    return name.strip(), filters, webhook
 
 
 @bp.get("/saved-searches/<int:saved_id>/results")
@@ -366,8 +386,8 @@ def _own_saved(session, saved_id: int) -> SavedSearch:
 
 
 def _new_count(saved: SavedSearch, since: datetime) -> int:
-    page = saved_mod.new_since(services().backend, saved, g.viewer, since, weights=services().weights)
-    return page.total
+    backend, weights = services().backend, services().weights
+    return saved_mod.new_since(backend, saved, g.viewer, since, weights=weights).total
 
 
 @bp.get("/openapi.json")

@@ -41,6 +41,17 @@ function filters() {
   return out;
 }
 
+// "milestone +50 · consensus +42 …": the per-factor points behind a best-match score.
+function contributionsText(r) {
+  return Object.entries(r.contributions || {}).map(([k, v]) => `${k} ${v >= 0 ? "+" : ""}${v}`).join(" · ") + ` = ${r.score}`;
+}
+
+function evaluationItem(e) {
+  const result = e.percent != null ? ` ${e.percent}%` : "";
+  return el("li", {}, `${e.kind.replace("_", " ")} (${e.provider}): ${e.status}${result} `,
+    e.result_url ? el("a", { href: e.result_url, target: "_blank", rel: "noopener" }, "result") : "");
+}
+
 function text(value) { return value == null || value === "" ? "—" : String(value); }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -55,7 +66,8 @@ function renderRows(page, append) {
   for (const r of page.results) {
     const cards = r.scorecards;
     const tr = el("tr", { tabindex: "0", "data-id": r.person_id },
-      el("td", {}, el("strong", {}, r.name), el("br"), el("small", {}, (r.emails || []).join(", "))),
+      el("td", {}, el("strong", {}, r.name), el("br"), el("small", {}, (r.emails || []).join(", ")),
+        ...(r.why ? [el("br"), el("small", { class: "muted", title: contributionsText(r) }, r.why)] : [])),
       el("td", {}, [r.title, r.company].filter(Boolean).join(" · ") || "—"),
       el("td", {}, r.last_in_process ? r.last_in_process.slice(0, 10) : "—"),
       el("td", {}, r.source), el("td", {}, r.stage ? `${r.stage} (${r.milestone || "?"})` : "—"),
@@ -130,12 +142,14 @@ async function openPerson(id) {
       el("h3", {}, `${a.job_title || "—"} · ${a.status}`),
       el("p", {}, `Furthest: ${text(a.stage)} (${text(a.milestone)}) · Rejection: ${text(a.rejection_reason)} · Source: ${text((a.sources || [])[0])}`),
       el("p", {}, `Last activity ${a.last_activity_at ? a.last_activity_at.slice(0, 10) : "—"}` + (a.url ? " · " : ""), a.url ? el("a", { href: a.url, target: "_blank", rel: "noopener" }, "open in ATS") : ""),
-      el("ul", {}, ...(a.scorecards || []).map((s) => el("li", {}, `${text(s.interviewer)}: ${text(s.recommendation)} (${s.status}) ${text(s.stage)}`)))));
+      el("ul", {}, ...(a.scorecards || []).map((s) => el("li", {}, `${text(s.interviewer)}: ${text(s.recommendation)} (${s.status}) ${text(s.stage)}`))),
+      el("ul", { class: "evaluations" }, ...(a.evaluations || []).map(evaluationItem))));
     const resume = el("pre", { class: "resume" });
     resume.append(highlight(p.resume_text || "(no resume text)", state.query));
     pane.replaceChildren(el("button", { class: "link close" }, "Close ✕"), el("h2", {}, p.name),
       el("p", {}, [p.title, p.company].filter(Boolean).join(" · ")), el("p", {}, (p.emails || []).join(", ")),
       el("p", { class: "muted" }, `From ${(p.origins || []).join(", ")}; data as of ${p.as_of ? p.as_of.slice(0, 16).replace("T", " ") : "—"}`),
+      ...(p.best_match ? [el("p", { title: contributionsText(p.best_match) }, `Why: ${p.best_match.why}`)] : []),
       ...apps, el("h3", {}, "Resume"), resume);
     $(".close", pane).addEventListener("click", () => { pane.hidden = true; });
     pane.focus();
