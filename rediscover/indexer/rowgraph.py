@@ -49,6 +49,7 @@ RELATIONS: tuple[Relation, ...] = (
     Relation(m.ApplicationSource, "source", m.Source, "source_id", False),
     Relation(m.Application, "stage_events", m.StageEvent, "application_id", True),
     Relation(m.Application, "scorecards", m.Scorecard, "application_id", True),
+    Relation(m.Application, "evaluations", m.Evaluation, "application_id", True),
     Relation(m.Application, "current_stage", m.Stage, "current_stage_id", False),
     Relation(m.StageEvent, "stage", m.Stage, "stage_id", False),
     Relation(m.Scorecard, "stage", m.Stage, "stage_id", False),
