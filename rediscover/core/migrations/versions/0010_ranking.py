@@ -1,7 +1,7 @@
 """ranking: evaluations, saved searches, admin rejection-reason categories
 
 Revision ID: 0010_ranking
-Revises: 0001
+Revises: 0002_merge
 Create Date: 2026-11-22 11:12:55.932485
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0010_ranking'
-down_revision = '0001'
+down_revision = '0002_merge'
 branch_labels = None
 depends_on = None
 
