@@ -1,7 +1,7 @@
 """ranking: evaluations, saved searches, admin rejection-reason categories
 
 Revision ID: 0010_ranking
-Revises: 0002_merge
+Revises: 0008_sync_operations
 Create Date: 2026-11-22 11:12:55.932485
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0010_ranking'
-down_revision = '0002_merge'
+down_revision = '0008_sync_operations'
 branch_labels = None
 depends_on = None
 
