@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0010_ranking'
-down_revision = '0008_sync_operations'
+down_revision = '0003_location'
 branch_labels = None
 depends_on = None
 
