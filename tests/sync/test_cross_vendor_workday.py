@@ -117,7 +117,10 @@ def _rows(store: Synced, filters: dict[str, Any], viewer: Viewer) -> dict[tuple,
         data = row.to_dict()
         # location text is a documented difference: Workday gives the contact's structured
         # city/region/country, Greenhouse a free-text string (both normalise to one place).
-        for volatile in ("person_id", "origins", "score", "emails", "location"):
+        # Best-match points depend on reason types and exact dates, which Workday gives only
+        # for withdrawals and to the day (documented), so "why" may word things differently.
+        for volatile in ("person_id", "origins", "score", "emails", "location", "why",
+                         "contributions"):
             data.pop(volatile)
         data["scorecards"].pop("pending")
         if store.case.ats == "workday" and data["rejection_reason"] == GENERIC_DISPOSITION:
