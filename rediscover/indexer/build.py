@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from rediscover.core.enums import (
     FINISHED_EVALUATION_STATUSES,
@@ -26,48 +25,31 @@ from rediscover.core.enums import (
 from rediscover.core.milestones import RANK
 from rediscover.core.models import (
     Application,
-    ApplicationSource,
     Attachment,
     Candidate,
     Evaluation,
     ExtractedText,
-    Job,
     Person,
     RejectionReason,
     Scorecard,
     Stage,
-    StageEvent,
 )
 from rediscover.indexer.batches import chunked
 from rediscover.indexer.documents import ApplicationDoc, PersonDocument
 from rediscover.indexer.geo import UNRESOLVED, Locator, Place, default_locator
+from rediscover.indexer.rowgraph import load_people
 from rediscover.indexer.text import normalize_email, normalize_label
 from rediscover.mappings.reasons import default_reason, is_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-BATCH = 200  # people loaded per round trip
+BATCH = 500  # people loaded per round trip
 # Attachment types whose text is searchable; None = the ATS did not say (most send "resume").
 TEXT_ATTACHMENT_TYPES = (None, "resume", "cv", "cover_letter")
 INDEXED_STATUSES = (ApplicationStatus.OPEN.value, ApplicationStatus.CLOSED.value)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-_LOAD = selectinload(Person.candidates).options(
-    joinedload(Candidate.connection),
-    selectinload(Candidate.emails),
-    selectinload(Candidate.tags),
-    selectinload(Candidate.attachments),
-    selectinload(Candidate.applications).options(
-        joinedload(Application.job).selectinload(Job.team_members),
-        joinedload(Application.current_stage),
-        joinedload(Application.rejection_reason),
-        selectinload(Application.sources).joinedload(ApplicationSource.source),
-        selectinload(Application.stage_events).joinedload(StageEvent.stage),
-        selectinload(Application.scorecards).joinedload(Scorecard.stage),
-        selectinload(Application.evaluations),
-    ),
-)
 
 
 def build_document(
@@ -84,11 +66,8 @@ def build_documents(
     out: dict[int, PersonDocument | None] = {}
     for chunk in chunked(sorted(set(person_ids)), BATCH):
         out.update(dict.fromkeys(chunk))
-        people = session.scalars(
-            select(Person).where(Person.id.in_(chunk)).options(_LOAD).execution_options(
-                populate_existing=True
-            )
-        ).all()
+        # Plain rows wired like the ORM graph: ~3x faster than hydrating instances (bench).
+        people = load_people(session, chunk)
         hashes = {f.content_hash for p in people for c in p.candidates for f in c.attachments}
         texts = _texts(session, hashes)
         for person in people:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from factories import make_evaluation, make_job, make_person
 
+from rediscover.core.models import Person
 from rediscover.indexer import build
 from rediscover.indexer.merge import merge_all
 from rediscover.indexer.rowgraph import load_people
@@ -11,7 +12,7 @@ from rediscover.indexer.rowgraph import load_people
 def _docs(db, candidate):
     merge_all(db)
     db.refresh(candidate)
-    orm = build.build_document(db, candidate.person_id)
+    orm = build.person_document(db.get(Person, candidate.person_id), {})  # lazy ORM graph
     (row,) = load_people(db, [candidate.person_id])
     return orm, build.person_document(row, {})
 

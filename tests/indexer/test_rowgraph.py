@@ -1,4 +1,4 @@
-"""The Core row loader feeds the document builder exactly what the ORM would."""
+"""The Core row loader (what build_documents uses) feeds the builder exactly what the ORM would."""
 from __future__ import annotations
 
 from sqlalchemy import insert, select
@@ -36,13 +36,13 @@ def _synced_store(session_factory) -> list[int]:
 
 def test_row_graph_documents_equal_orm_documents(session_factory):
     ids = _synced_store(session_factory)
-    with session_factory() as s:
-        orm = build.build_documents(s, ids)
-    with session_factory() as s:
-        people = load_people(s, ids)
+    with session_factory() as s:  # the reference: ORM instances, relationships loaded lazily
+        people = [s.get(Person, i) for i in ids]
         hashes = {f.content_hash for p in people for c in p.candidates for f in c.attachments}
         texts = build._texts(s, hashes)
-        fast = {p.id: build.person_document(p, texts) for p in people}
+        orm = {p.id: build.person_document(p, texts) for p in people}
+    with session_factory() as s:
+        fast = build.build_documents(s, ids)  # the row loader
     assert len(ids) > 100
     assert sum(doc is not None for doc in orm.values()) > 80  # most people are searchable
     assert fast == orm
