@@ -739,3 +739,99 @@ class SavedSearch(Base):
 
 
 Index("ix_applications_status_job", Application.status, Application.job_id)
+
+
+# --------------------------------------------------------------------------- acting on results
+
+
+class Sequence(Base):
+    """An outreach sequence (``kind="sequence"``: name, steps, webhook) or a project (a list).
+
+    Enrollments are delivered to ``webhook_url`` (when set), signed with ``webhook_secret``.
+    """
+
+    __tablename__ = "sequences"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    id: Mapped[int] = _id()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="sequence")  # sequence / project
+    name: Mapped[str] = mapped_column(String(200))
+    steps: Mapped[str] = mapped_column(Text, default="")
+    webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+
+
+class Enrollment(Base):
+    """One person added to one sequence or project (at most once: the unique key)."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("sequence_id", "person_id"),)
+    id: Mapped[int] = _id()
+    sequence_id: Mapped[int] = mapped_column(
+        ForeignKey("sequences.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    bulk_job_id: Mapped[int | None] = mapped_column(BigID)
+    created_at: Mapped[datetime] = _created()
+
+
+class BulkJob(Base):
+    """A bulk add-to-sequence run: its request, progress and report (polled by the UI).
+
+    ``(user_id, idempotency_key)`` is unique, so a retried request finds the first job.
+    """
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+    id: Mapped[int] = _id()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued/running/done/failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    already: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # {"skipped": [{"person_id", "reason"}], "reasons": {reason: count}}
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One signed POST of enrollments to a sequence's webhook, with its attempts and outcome."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = _id()
+    sequence_id: Mapped[int] = mapped_column(
+        ForeignKey("sequences.id", ondelete="CASCADE"), index=True
+    )
+    bulk_job_id: Mapped[int | None] = mapped_column(BigID)
+    url: Mapped[str] = mapped_column(String(1000))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/delivered/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Who did what: searched (filters), opened a person, exported, enrolled, changed settings."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = _id()
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = _created()

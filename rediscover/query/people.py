@@ -231,3 +231,27 @@ def _resume(doc: PersonDocument, seen: list[ApplicationDoc]) -> str:
     parts = [doc.resume_text] + [a.resume_text for a in seen]
     text = "\n\n".join(p for p in dict.fromkeys(parts) if p and p.strip())
     return text[:RESUME_CHARS]
+
+
+def person_summaries(session: Session, person_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Name, emails, title, company and ATS links per person, from their newest record.
+
+    Person-level fields only (no application data), for exports and webhook payloads.
+    """
+    from rediscover.core.models import Candidate
+
+    rows = session.scalars(
+        select(Candidate).where(Candidate.person_id.in_(person_ids))
+        .options(selectinload(Candidate.emails), selectinload(Candidate.connection))
+    ).all()
+    out: dict[int, dict[str, Any]] = {}
+    # Oldest first, so the newest record's name and position win.
+    newest_last = sorted(rows, key=lambda c: (
+        c.remote_updated_at.timestamp() if c.remote_updated_at else 0.0, c.id))
+    for cand in newest_last:
+        entry = out.setdefault(cand.person_id, {"emails": [], "ats_records": []})
+        entry.update(name=cand.name, title=cand.title, company=cand.company)
+        entry["emails"] = list(dict.fromkeys([*(e.normalized for e in cand.emails), *entry["emails"]]))
+        entry["ats_records"].append({"connection": cand.connection.name, "remote_id": cand.remote_id,
+                                     "url": cand.url})
+    return out

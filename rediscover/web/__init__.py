@@ -24,11 +24,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from rediscover.web import api, errors, ui, webhooks, wiring
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    from rediscover.web import admin, api, errors, sequences, ui, webhooks, wiring
 
     wiring.init_services(app)
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sequences.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(webhooks.bp)
     return app

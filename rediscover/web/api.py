@@ -1,7 +1,6 @@
 """The JSON API under ``/api/v1``: search, facets, person detail, sync runs, OpenAPI."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -10,14 +9,15 @@ from importlib import resources
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
 
-from rediscover.core.accounts import access_tokens, user_by_token
 from rediscover.core.enums import UserRole
 from rediscover.core.models import (
     Application,
     Connection,
     IndexQueue,
+    Job,
+    JobTeamMember,
     RejectionReason,
     SavedSearch,
     SyncRun,
@@ -27,11 +27,12 @@ from rediscover.indexer.build import reason_category
 from rediscover.mappings.reasons import LABELS as REASON_LABELS
 from rediscover.mappings.reasons import SHARED_REASONS, default_reason
 from rediscover.query import people, saved as saved_mod, search as search_mod
-from rediscover.query.filters import SearchRequest, Viewer
-from rediscover.query.results import FACETS
+from rediscover.query.filters import SearchRequest
 from rediscover.query.people import evaluation_dict
+from rediscover.query.results import FACETS
 from rediscover.sync.evaluations import InvalidEvaluation, record_evaluation
-from rediscover.web import status
+from rediscover.web import audit, status
+from rediscover.web.auth import require_user
 from rediscover.web.errors import ApiError
 from rediscover.web.wiring import services
 
@@ -45,32 +46,6 @@ LIST_FILTERS = (
 SIGNATURE_HEADER = "X-Rediscover-Signature"  # "sha256=<hex HMAC-SHA256 of the raw body>"
 TEAM_HEADER = "X-Rediscover-Team"
 MAX_SAVED_NAME = 200
-
-
-def require_user(view):
-    """Resolve the API token (``Authorization: Bearer …``) to a user and a search viewer."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        token = _token_from_request()
-        if not token:
-            raise ApiError("unauthorized", "An API token is required (Authorization: Bearer <token>).", 401)
-        with services().session_factory() as session:
-            user = user_by_token(session, token)
-            if user is None:
-                raise ApiError("unauthorized", "The API token is not valid.", 401)
-            g.user_id, g.team_id, g.user_role = user.id, user.team_id, user.role
-            g.viewer = Viewer(team_id=user.team_id, access_tokens=access_tokens(user), user_id=user.id)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def _token_from_request() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.headers.get("X-API-Token") or None
 
 
 def filters_from_request() -> dict[str, Any]:
@@ -103,6 +78,10 @@ def search():
     """One page of people matching the filters."""
     req = SearchRequest.from_dict(filters_from_request())
     page = search_mod.search(services().backend, req, g.viewer, weights=services().weights)
+    if not req.cursor:  # one audit line per search, not per page
+        with services().session_factory.begin() as session:
+            audit.record(session, g.team_id, g.user_id, audit.SEARCH, None,
+                         filters=req.to_dict(), total=page.total)
     return jsonify(page.to_dict())
 
 
@@ -132,16 +111,60 @@ def facets():
 def person(person_id: int):
     """A person with every application the user may see, their scorecards and resume snippet."""
     with services().session_factory() as session:
-        detail = people.person_detail(
-            session, person_id, g.viewer, weights=services().weights
-        )
-        if detail is not None:
-            # "As of": confirmed by the last complete read, not just last changed.
-            confirmed = status.person_as_of(session, person_id)
-            detail["as_of"] = confirmed.isoformat() if confirmed else detail.get("as_of")
-    if detail is None:
-        raise ApiError("not_found", f"No person {person_id} is visible to you.", 404)
+        detail = people.person_detail(session, person_id, g.viewer, weights=services().weights)
+        if detail is None:
+            raise ApiError("not_found", f"No person {person_id} is visible to you.", 404)
+        # "As of": confirmed by the last complete read, not just last changed.
+        confirmed = status.person_as_of(session, person_id)
+        detail["as_of"] = confirmed.isoformat() if confirmed else detail.get("as_of")
+        audit.record(session, g.team_id, g.user_id, audit.VIEW_PERSON, f"person:{person_id}",
+                     name=detail["name"])
+        session.commit()
     return jsonify(detail)
+
+
+@bp.get("/me")
+@require_user
+def me():
+    """Who the credentials belong to: email, role, team."""
+    with services().session_factory() as session:
+        user = session.get(User, g.user_id)
+        return jsonify({"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+                        "team": user.team.name})
+
+
+@bp.get("/jobs")
+@require_user
+def jobs():
+    """Jobs of the user's team whose title or requisition id contains ``q`` (autocomplete)."""
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 200:
+        raise ApiError("invalid_request", "q is longer than 200 characters.", 400, "q")
+    limit = _int_arg("limit", 20, 1, 100)
+    with services().session_factory() as session:
+        stmt = (select(Job, Connection.name).join(Connection, Connection.id == Job.connection_id)
+                .where(Connection.team_id == g.team_id, _visible_job(g.viewer.access_tokens))
+                .order_by(Job.title, Job.id).limit(limit))
+        if q:
+            like = f"%{q.lower()}%"
+            stmt = stmt.where(or_(func.lower(Job.title).like(like),
+                                  func.lower(Job.requisition_id).like(like)))
+        rows = session.execute(stmt).all()
+    return jsonify({"jobs": [
+        {"id": j.id, "title": j.title, "requisition_id": j.requisition_id, "status": j.status,
+         "confidential": j.confidential, "connection": name}
+        for j, name in rows
+    ]})
+
+
+def _visible_job(tokens: frozenset[str]):
+    """SQL: the job is not confidential, or one of the viewer's ATS identities is on its team."""
+    on_team = [and_(Job.connection_id == int(conn), JobTeamMember.remote_user_id == remote)
+               for conn, _, remote in (t.partition(":") for t in tokens)]
+    if not on_team:
+        return Job.confidential.is_(False)
+    member = exists().where(JobTeamMember.job_id == Job.id, or_(*on_team))
+    return or_(Job.confidential.is_(False), member)
 
 
 @bp.get("/sync/runs")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from rediscover.core import accounts
 from rediscover.core.enums import UserRole
-from rediscover.core.models import Connection
+from rediscover.core.models import Connection, Sequence
 from rediscover.query import search as search_mod
 from rediscover.query.filters import SearchRequest, Viewer
 from rediscover.web import create_app, jobs
@@ -19,6 +19,8 @@ DEMO_CLIENT = {"client_id": "demo-client", "client_secret": "demo-secret"}
 # The fake server advertises a generous budget so the demo syncs in seconds; the client still
 # paces itself by the X-RateLimit headers exactly as it does against Greenhouse.
 DEMO_RATE_LIMIT = 3000
+# Printed in the console: a demo is for looking around, not a place for real secrets.
+DEMO_PASSWORD = "rediscover-demo"
 
 
 @dataclass
@@ -54,11 +56,14 @@ def run_demo(*, people: int, data_dir: str, host: str, port: int, serve: bool) -
         if not serve:
             stop()
     url = f"http://{host}:{port}/"
-    click.echo("\nDemo logins (API tokens; the search page remembers the one in its link):")
+    click.echo(f"\nDemo logins for the search page (password for all: {DEMO_PASSWORD}):")
     for login in logins:
-        click.echo(f"  {login.email:<34} {login.role:<9} {login.note}\n    {url}?token={login.token}")
+        click.echo(f"  {login.email:<34} {login.role:<9} {login.note}")
+    click.echo("\nAPI tokens (Authorization: Bearer …):")
+    for login in logins:
+        click.echo(f"  {login.email:<34} {login.token}")
     if serve:
-        click.echo(f"\nSearch page: {url}  (Ctrl-C stops)")
+        click.echo(f"\nSearch page: {url}  log in as {logins[0].email} / {DEMO_PASSWORD}  (Ctrl-C stops)")
         jobs.serve_app(app, host, port)
 
 
@@ -85,7 +90,9 @@ def _demo_users(sample, gh_id) -> list[tuple[str, str, str, str]]:
     on_teams = {uid for j in confidential for uid in j.team_ids}
     recruiter = next(u for u in sample.users
                      if u.role == "recruiter" and not u.deactivated and u.id not in on_teams)
-    users = [("recruiter@rediscover.example", "admin", str(gh_id("users", recruiter.id)),
+    users = [("admin@rediscover.example", "admin", str(gh_id("users", recruiter.id)),
+              "manages users, connections, stage maps; sees the audit trail"),
+             ("recruiter@rediscover.example", "recruiter", str(gh_id("users", recruiter.id)),
               f"ATS user {recruiter.email}: no confidential jobs")]
     if confidential:
         manager = confidential[0].hiring_manager_ids[0]
@@ -102,8 +109,11 @@ def _create_logins(svc, users: list[tuple[str, str, str, str]]) -> list[DemoLogi
         for email, role, remote_id, note in users:
             identities = {conn: remote_id} if remote_id else {}
             _, token = accounts.create_user(session, team, email, role=role, ats_identities=identities,
-                                            name=email.split("@")[0].replace(".", " ").title())
+                                            name=email.split("@")[0].replace(".", " ").title(),
+                                            password=DEMO_PASSWORD)
             logins.append(DemoLogin(email, str(UserRole(role)), token, note))
+        session.add(Sequence(team_id=team.id, kind="sequence", name="Backend silver medalists",
+                             steps="Day 1: personal note\nDay 4: follow-up\nDay 10: last nudge"))
     return logins
 
 

@@ -1,0 +1,211 @@
+"""Bulk add to a sequence or project: an idempotent background job with progress in the store.
+
+The request names people (``person_ids``) or a search (``filters``: "all N matching"). The job
+resolves the ids, re-checks every person's eligibility at that moment, adds the eligible ones
+(the ``(sequence, person)`` unique key makes a second add impossible), keeps counts and reasons
+in its ``bulk_jobs`` row as it goes (the UI polls it), then delivers the new enrollments to the
+sequence's webhook. ``(user, idempotency key)`` is unique: a retried request returns the first job.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rediscover.core.models import BulkJob, Enrollment, Sequence
+from rediscover.core.types import utcnow
+from rediscover.query import eligibility, search as search_mod
+from rediscover.query.filters import MAX_LIMIT, SearchRequest, Viewer
+from rediscover.query.people import person_summaries
+from rediscover.web import audit, outbound
+
+if TYPE_CHECKING:
+    from rediscover.web.wiring import Services
+
+log = logging.getLogger(__name__)
+
+CHUNK = 200  # people checked and written per transaction (progress moves this often)
+MAX_PEOPLE = 50_000  # one job's ceiling; "all matching" beyond it is refused up front
+MAX_SKIPPED_LISTED = 1000  # skipped people listed by id in the report (counts are always full)
+WEBHOOK_BATCH = 100  # enrollments per webhook delivery
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with a different request."""
+
+
+def request_fingerprint(sequence_id: int, body: dict[str, Any]) -> str:
+    """A stable hash of what was asked (to tell a retry from a reused key)."""
+    raw = json.dumps({"sequence_id": sequence_id, **body}, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_bulk_add(svc: Services, user_id: int, team_id: int, sequence_id: int, key: str,
+                   body: dict[str, Any], viewer: Viewer, *, run_async: bool = True
+                   ) -> tuple[BulkJob, bool]:
+    """Create the job (or find the one this key already made) and start it; (job, created)."""
+    fingerprint = request_fingerprint(sequence_id, body)
+    try:
+        with svc.session_factory.begin() as db:
+            job = BulkJob(team_id=team_id, user_id=user_id, sequence_id=sequence_id,
+                          idempotency_key=key, request={**body, "fingerprint": fingerprint})
+            db.add(job)
+    except IntegrityError:
+        with svc.session_factory() as db:
+            job = db.scalar(select(BulkJob).where(BulkJob.user_id == user_id,
+                                                  BulkJob.idempotency_key == key))
+        if job is None or job.request.get("fingerprint") != fingerprint:
+            raise IdempotencyConflict(key) from None
+        return job, False
+    if run_async:
+        threading.Thread(target=run_bulk_add, args=(svc, job.id, viewer),
+                         name=f"bulk-add:{job.id}", daemon=True).start()
+    else:
+        run_bulk_add(svc, job.id, viewer)
+    return job, True
+
+
+def run_bulk_add(svc: Services, job_id: int, viewer: Viewer) -> None:
+    """Run one job to the end; a crash marks it failed with the reason."""
+    try:
+        _run(svc, job_id, viewer)
+    except Exception as exc:  # the job row is the only place a background error can surface
+        log.exception("bulk add failed", extra={"job": job_id})
+        with svc.session_factory.begin() as db:
+            job = db.get(BulkJob, job_id)
+            job.status, job.error, job.finished_at = "failed", str(exc)[:1000], utcnow()
+
+
+def _run(svc: Services, job_id: int, viewer: Viewer) -> None:
+    with svc.session_factory.begin() as db:
+        job = db.get(BulkJob, job_id)
+        job.status = "running"
+        request, sequence_id, user_id = dict(job.request), job.sequence_id, job.user_id
+    ids = _resolve_ids(svc, request, viewer)
+    with svc.session_factory.begin() as db:
+        db.get(BulkJob, job_id).total = len(ids)
+    added: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        added += _add_chunk(svc, job_id, sequence_id, user_id, ids[start:start + CHUNK], viewer)
+    with svc.session_factory.begin() as db:
+        job = db.get(BulkJob, job_id)
+        audit.record(db, job.team_id, user_id, audit.ENROLL, f"sequence:{sequence_id}",
+                     job_id=job_id, added=added, already=job.already, skipped=job.skipped)
+    _deliver(svc, job_id, sequence_id, added)
+    with svc.session_factory.begin() as db:
+        job = db.get(BulkJob, job_id)
+        job.status, job.finished_at = "done", utcnow()
+
+
+def _resolve_ids(svc: Services, request: dict[str, Any], viewer: Viewer) -> list[int]:
+    """The people asked for, in order, without repeats."""
+    if "person_ids" in request:
+        return list(dict.fromkeys(int(i) for i in request["person_ids"]))[:MAX_PEOPLE]
+    return list(dict.fromkeys(iter_matching(svc, request.get("filters") or {}, viewer)))[:MAX_PEOPLE]
+
+
+def iter_matching(svc: Services, filters: dict[str, Any], viewer: Viewer) -> Iterator[int]:
+    """Every person id a search matches, page by page (cursor), as ``viewer`` sees them."""
+    clean = {k: v for k, v in filters.items() if k not in ("cursor", "limit")}
+    req = SearchRequest.from_dict({**clean, "limit": MAX_LIMIT})
+    seen = 0
+    while seen < MAX_PEOPLE:
+        page = search_mod.search(svc.backend, req, viewer)
+        yield from (row.person_id for row in page.results)
+        seen += len(page.results)
+        if not page.next_cursor:
+            return
+        req = req.with_cursor(page.next_cursor)
+
+
+def _add_chunk(svc: Services, job_id: int, sequence_id: int, user_id: int, ids: list[int],
+               viewer: Viewer) -> list[int]:
+    """Check and add one chunk in one transaction; counts and reasons go on the job row."""
+    with svc.session_factory.begin() as db:
+        verdicts = eligibility.check_people(db, ids, viewer)
+        enrolled = set(db.scalars(select(Enrollment.person_id).where(
+            Enrollment.sequence_id == sequence_id, Enrollment.person_id.in_(ids))))
+        eligible = [p for p in ids if verdicts.get(p) is None and p not in enrolled]
+        added, raced = _insert(db, sequence_id, user_id, job_id, eligible)
+        job = db.get(BulkJob, job_id)
+        skipped = [(p, verdicts[p]) for p in ids if verdicts.get(p) is not None and p not in enrolled]
+        _tally(job, len(ids), added, len(enrolled & set(ids)) + raced, skipped)
+    return added
+
+
+def _insert(db: Session, sequence_id: int, user_id: int, job_id: int,
+            person_ids: list[int]) -> tuple[list[int], int]:
+    """Insert enrollments; a concurrent job that got there first counts as already there."""
+    rows = [Enrollment(sequence_id=sequence_id, person_id=p, added_by=user_id, bulk_job_id=job_id)
+            for p in person_ids]
+    try:
+        with db.begin_nested():
+            db.add_all(rows)
+        return person_ids, 0
+    except IntegrityError:
+        added = []
+        for row in rows:  # one by one, to tell which were taken meanwhile
+            try:
+                with db.begin_nested():
+                    db.add(Enrollment(sequence_id=sequence_id, person_id=row.person_id,
+                                      added_by=user_id, bulk_job_id=job_id))
+                added.append(row.person_id)
+            except IntegrityError:
+                pass
+        return added, len(person_ids) - len(added)
+
+
+def _tally(job: BulkJob, processed: int, added: list[int], already: int,
+           skipped: list[tuple[int, str]]) -> None:
+    job.processed += processed
+    job.added += len(added)
+    job.already += already
+    job.skipped += len(skipped)
+    report = dict(job.report or {})
+    reasons = Counter(report.get("reasons", {}))
+    reasons.update(reason for _, reason in skipped)
+    listed = list(report.get("skipped", []))
+    room = MAX_SKIPPED_LISTED - len(listed)
+    listed += [{"person_id": p, "reason": r} for p, r in skipped[:max(room, 0)]]
+    job.report = {"reasons": dict(reasons), "skipped": listed}
+
+
+def _deliver(svc: Services, job_id: int, sequence_id: int, added: list[int]) -> None:
+    """Send the new enrollments to the sequence's webhook, a batch per signed delivery."""
+    with svc.session_factory() as db:
+        seq = db.get(Sequence, sequence_id)
+        url, secret, name = seq.webhook_url, seq.webhook_secret or "", seq.name
+    if not url or not added:
+        return
+    for start in range(0, len(added), WEBHOOK_BATCH):
+        batch = added[start:start + WEBHOOK_BATCH]
+        with svc.session_factory.begin() as db:
+            people = person_summaries(db, batch)
+            payload = {"event": "enrollments.created", "sequence": {"id": sequence_id, "name": name},
+                       "bulk_job_id": job_id, "enrolled_at": utcnow().isoformat(),
+                       "people": [{"person_id": p, **people.get(p, {})} for p in batch]}
+            delivery_id = outbound.create_delivery(db, sequence_id, url, payload, job_id).id
+        outbound.deliver(svc.session_factory, delivery_id, secret,
+                         sleep=svc.config.get("WEBHOOK_SLEEP") or time.sleep)
+
+
+def job_dict(job: BulkJob) -> dict[str, Any]:
+    """The job as the API shows it (the report the UI renders)."""
+    return {
+        "id": job.id, "sequence_id": job.sequence_id, "status": job.status,
+        "total": job.total, "processed": job.processed, "added": job.added,
+        "already_there": job.already, "skipped": job.skipped,
+        "skipped_reasons": (job.report or {}).get("reasons", {}),
+        "skipped_people": (job.report or {}).get("skipped", []),
+        "error": job.error, "created_at": job.created_at.isoformat() if job.created_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
