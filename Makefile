@@ -15,17 +15,30 @@ help:  ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+export REDISCOVER_TEST_CHROMIUM := $(CHROMIUM)
+
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the package with test extras
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "error: $(CHROMIUM) is missing; the browser tests need Debian's chromium." >&2; \
+		echo "       install it as root: apt-get install -y chromium (or set CHROMIUM=/path)" >&2; \
+		exit 1; \
+	fi
+
+install: $(STAMP) | $(CHROMIUM)  ## create .venv and install the package with test extras (and chromium)
 
 demo: $(STAMP)  ## sync the bundled sample from an in-process fake ATS, index it, serve the UI
 	$(BIN)/rediscover demo
 
-test: $(STAMP)  ## run the whole test suite (SQLite, PostgreSQL, Elasticsearch via osmem)
+test: $(STAMP) | $(CHROMIUM)  ## run the whole test suite (SQLite, PostgreSQL, Elasticsearch via osmem)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)  ## run the benchmarks (BENCH_SIZE=... for a larger run)

@@ -189,3 +189,14 @@ def test_the_audit_trail_records_searches_views_and_logins(client, svc, acme):
                            ("outsider@example.test", "login")]
     assert events[1]["details"]["filters"] == {"query": "kotlin", "reached_stage": "onsite"}
     assert events[0]["target"] == f"person:{pid}"
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
+        assert path in spec["paths"], rule.rule
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        assert methods <= {m.upper() for m in spec["paths"][path]}, rule.rule
