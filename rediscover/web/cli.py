@@ -449,7 +449,9 @@ def users() -> None:
               show_default=True)
 @click.option("--ats-user", "ats_users", multiple=True, metavar="CONNECTION=USER_ID",
               help="This person's user id in a connected ATS (decides confidential jobs).")
-def users_add(email, name, team, role, ats_users) -> None:
+@click.option("--password", envvar="REDISCOVER_NEW_USER_PASSWORD",
+              help="A password for the UI login (or set it later with `users password`).")
+def users_add(email, name, team, role, ats_users, password) -> None:
     """Add a user and print their API token (shown once)."""
     with services().session_factory.begin() as session:
         team_row = accounts.get_or_create_team(session, team)
@@ -463,9 +465,28 @@ def users_add(email, name, team, role, ats_users) -> None:
             identities[conn] = remote
         if session.scalar(select(User).where(User.email == email.strip().lower())):
             raise click.BadParameter(f"user {email!r} exists", param_hint="EMAIL")
-        user, token = accounts.create_user(session, team_row, email, name=name, role=role,
-                                           ats_identities=identities)
+        try:
+            user, token = accounts.create_user(session, team_row, email, name=name, role=role,
+                                               ats_identities=identities, password=password)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--password") from None
         click.echo(f"user {user.email} ({role}, team {team_row.name}) added; API token: {token}")
+
+
+@users.command("password")
+@click.argument("email")
+@click.password_option(help="The new password (prompted for, twice, when not given).")
+def users_password(email, password) -> None:
+    """Set the UI login password of EMAIL."""
+    with services().session_factory.begin() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.BadParameter(f"no user {email!r}", param_hint="EMAIL")
+        try:
+            accounts.set_password(user, password)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--password") from None
+        click.echo(f"password of {user.email} set")
 
 
 @users.command("token")

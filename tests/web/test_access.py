@@ -200,3 +200,20 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
         assert path in spec["paths"], rule.rule
         methods = rule.methods - {"HEAD", "OPTIONS"}
         assert methods <= {m.upper() for m in spec["paths"][path]}, rule.rule
+
+
+def test_cli_adds_a_user_with_a_password_and_resets_it(app, svc):
+    from rediscover.core import accounts
+    from rediscover.web.cli import cli
+
+    runner = app.test_cli_runner()
+    added = runner.invoke(cli, ["users", "add", "cli@example.test", "--password", "first password"])
+    assert added.exit_code == 0, added.output
+    changed = runner.invoke(cli, ["users", "password", "cli@example.test"],
+                            input="second password\nsecond password\n")
+    assert changed.exit_code == 0, changed.output
+    short = runner.invoke(cli, ["users", "add", "x@example.test", "--password", "short"])
+    assert short.exit_code != 0 and "8 characters" in short.output
+    with svc.session_factory() as session:
+        assert accounts.authenticate(session, "cli@example.test", "first password") is None
+        assert accounts.authenticate(session, "CLI@example.test", "second password") is not None
