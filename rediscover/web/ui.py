@@ -6,6 +6,7 @@ page embeds (``<meta name="csrf-token">``).
 from __future__ import annotations
 
 import functools
+import hmac
 from urllib.parse import urlparse
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -48,7 +49,7 @@ def login():
     """The login form; on success a session cookie and a redirect to where the user was going."""
     error = None
     if request.method == "POST":
-        if request.form.get("csrf") != session.get("csrf"):
+        if not _csrf_ok():
             error = "Your session expired; please try again."
         else:
             with services().session_factory() as db:
@@ -66,7 +67,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """End the session."""
-    if request.form.get("csrf") == session.get("csrf"):
+    if _csrf_ok():
         session.clear()
     return redirect(url_for("ui.login"))
 
@@ -101,6 +102,12 @@ def admin():
         connections = db.scalars(select(Connection).where(Connection.team_id == g.team_id)).all()
     return render_template("admin.html", connections=connections,
                            milestones=[(m, LABELS[m]) for m in MILESTONES])
+
+
+def _csrf_ok() -> bool:
+    """The form's CSRF field matches the session's (both present)."""
+    sent, expected = request.form.get("csrf") or "", session.get("csrf") or ""
+    return bool(expected) and hmac.compare_digest(sent, expected)
 
 
 def _safe_next(target: str | None) -> str:

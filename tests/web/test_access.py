@@ -217,3 +217,10 @@ def test_cli_adds_a_user_with_a_password_and_resets_it(app, svc):
     with svc.session_factory() as session:
         assert accounts.authenticate(session, "cli@example.test", "first password") is None
         assert accounts.authenticate(session, "CLI@example.test", "second password") is not None
+
+
+def test_login_without_the_form_token_is_refused(client, acme):
+    response = client.post("/login", data={"email": acme["outsider"]["email"],
+                                           "password": "correct horse battery"})
+    assert response.status_code == 401
+    assert client.get("/api/v1/me").status_code == 401
