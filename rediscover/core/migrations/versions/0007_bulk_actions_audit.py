@@ -1,7 +1,7 @@
 """bulk_actions_audit
 
 Revision ID: 0007_bulk_actions_audit
-Revises: 0001
+Revises: 0002_merge
 Create Date: 2026-11-22 11:11:10.215668
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0007_bulk_actions_audit'
-down_revision = '0001'
+down_revision = '0002_merge'
 branch_labels = None
 depends_on = None
 
