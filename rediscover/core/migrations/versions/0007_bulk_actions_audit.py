@@ -1,7 +1,7 @@
 """bulk_actions_audit
 
 Revision ID: 0007_bulk_actions_audit
-Revises: 0002_merge
+Revises: 0008_sync_operations
 Create Date: 2026-11-22 11:11:10.215668
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0007_bulk_actions_audit'
-down_revision = '0002_merge'
+down_revision = '0008_sync_operations'
 branch_labels = None
 depends_on = None
 
