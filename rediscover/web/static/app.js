@@ -5,7 +5,7 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 const CSRF = $('meta[name="csrf-token"]').content;
 const state = {
-  picked: { rejection_reasons: new Set(), sources: new Set(), job_ids: new Set(), tags: new Set() },
+  picked: { rejection_reasons: new Set(), sources: new Set(), job_ids: new Set(), tags: new Set(), countries: new Set() },
   jobLabels: new Map(), cursor: null, query: "", total: 0, selected: new Set(), allMatching: false,
   lastFilters: {},
 };
@@ -30,6 +30,7 @@ function filters() {
     else if (el.value.trim()) out[el.name] = el.name === "scorecard_ratio" ? Number(el.value) : el.value.trim();
   }
   for (const [key, set] of Object.entries(state.picked)) if (set.size) out[key] = [...set];
+  if (!out.near) delete out.radius;  // a radius means nothing without a place
   return out;
 }
 

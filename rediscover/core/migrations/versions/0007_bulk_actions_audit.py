@@ -12,7 +12,7 @@ import rediscover.core.types
 
 
 revision = '0007_bulk_actions_audit'
-down_revision = '0008_sync_operations'
+down_revision = '0010_ranking'
 branch_labels = None
 depends_on = None
 
