@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 JOBS_TABLE = "apscheduler_jobs"
 REFRESH_MINUTES = 5  # how soon a new, changed or removed connection is (un)scheduled
+DIGEST_CHECK_MINUTES = 60  # how often due saved-search digests (daily each) are looked for
 MISFIRE_GRACE_SECONDS = 3600  # a run missed while down still runs if it is this recent
 # This process's services and scheduler: jobs come back from the store as a function name
 # and arguments, so what they need lives here (set by ``start``).
@@ -135,6 +136,8 @@ def start(svc: Services, *, paused: bool = False) -> BaseScheduler:
     scheduler.start(paused=paused)
     scheduler.add_job(refresh_current, IntervalTrigger(minutes=REFRESH_MINUTES),
                       id="refresh-schedule", replace_existing=True)
+    scheduler.add_job(run_scheduled_digests, IntervalTrigger(minutes=DIGEST_CHECK_MINUTES),
+                      id="saved-search-digests", replace_existing=True)
     refresh_schedule(scheduler, svc)
     return scheduler
 
@@ -143,6 +146,17 @@ def refresh_current() -> None:
     """Job: re-read the connections into the running scheduler's jobs."""
     if _services is not None and _current is not None:
         refresh_schedule(_current, _services)
+
+
+def run_scheduled_digests() -> int:
+    """Job: deliver the saved-search digests that are due (each at most once a day)."""
+    from rediscover.web.digests import run_digests
+
+    if _services is None:
+        raise RuntimeError("the schedule runs jobs only in a process that called start()")
+    sent = run_digests(_services)
+    log.info("saved-search digests sent", extra={"sent": sent})
+    return sent
 
 
 def run_scheduled_sync(connection: str, full: bool) -> str:

@@ -16,6 +16,7 @@ from rediscover.fakeats.greenhouse import (
 )
 from rediscover.fakeats.server import serve_in_thread
 from rediscover.web import create_app, jobs
+from web_support import PASSWORD
 
 
 @pytest.fixture
@@ -68,7 +69,6 @@ def fake(svc):
     stop()
 
 
-PASSWORD = "correct horse battery"
 # Hashed once, cheaply: production's scrypt costs ~1 s per hash under a loaded test run.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
@@ -119,13 +119,3 @@ def acme(svc):
         stop()
     return users
 
-
-def login(client, email: str, password: str = PASSWORD):
-    """Log ``client`` in through the form; returns the CSRF token of the session."""
-    client.get("/login")
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
-    response = client.post("/login", data={"email": email, "password": password, "csrf": csrf})
-    assert response.status_code == 302, response.data
-    with client.session_transaction() as sess:
-        return sess["csrf"]

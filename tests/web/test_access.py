@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from rediscover.core.models import Candidate, CandidateEmail
-from tests.web.conftest import login
+from web_support import login
 
 ENDPOINTS = [("GET", "/api/v1/search"), ("POST", "/api/v1/facets"), ("GET", "/api/v1/people/1"),
              ("GET", "/api/v1/jobs"), ("GET", "/api/v1/me"), ("GET", "/api/v1/sequences"),

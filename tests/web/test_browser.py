@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rediscover.fakeats.server import serve_in_thread
-from tests.web.conftest import PASSWORD
+from web_support import PASSWORD
 
 CHROMIUM = os.environ.get("REDISCOVER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -49,12 +49,12 @@ def test_jobs_live_in_the_database_and_survive_a_restart(svc, fake):
     again.start(paused=True)
     try:
         assert sorted(j.id for j in again.get_jobs()) == ids == [
-            "refresh-schedule", "sync-full:acme", "sync-incremental:acme"]
+            "refresh-schedule", "saved-search-digests", "sync-full:acme", "sync-incremental:acme"]
         assert again.get_job("sync-full:acme").next_run_time == next_full
         with svc.session_factory.begin() as session:
             session.scalar(select(Connection)).enabled = False
         assert schedule.refresh_schedule(again, svc) == []
-        assert [j.id for j in again.get_jobs()] == ["refresh-schedule"]
+        assert sorted(j.id for j in again.get_jobs()) == ["refresh-schedule", "saved-search-digests"]
     finally:
         again.shutdown(wait=False)
 
@@ -71,5 +71,13 @@ def test_the_job_syncs_then_skips_while_another_process_holds_the_lock(svc, fake
         assert schedule.run_scheduled_sync("gone", False) == "missing"
         with svc.session_factory() as s:
             assert s.scalar(select(func.count(SyncRun.id))) == runs_before + 1
+    finally:
+        sched.shutdown(wait=False)
+
+
+def test_the_digest_job_runs_in_a_started_schedule(svc, fake):
+    sched = schedule.start(svc, paused=True)
+    try:
+        assert schedule.run_scheduled_digests() == 0  # no saved search has a webhook yet
     finally:
         sched.shutdown(wait=False)
