@@ -75,7 +75,8 @@ class RateLimitPacer:
 
     After each response it remembers ``Remaining`` and ``Reset``; when nothing remains it
     sleeps until the window resets. ``Reset`` is read as a Unix timestamp, or as seconds
-    from now when it is too small to be one.
+    from now when it is too small to be one. For vendors that advertise nothing (Lever's
+    token bucket), ``min_interval_seconds`` spaces requests to their documented steady rate.
     """
 
     def __init__(
@@ -85,7 +86,10 @@ class RateLimitPacer:
         sleep: Sleep = time.sleep,
         window_seconds: float = DEFAULT_WINDOW_SECONDS,
         margin_seconds: float = PACING_MARGIN_SECONDS,
+        min_interval_seconds: float = 0.0,
     ) -> None:
+        self.min_interval_seconds = min_interval_seconds
+        self.last_request_at: float | None = None
         self.clock = clock
         self.sleep = sleep
         self.window_seconds = window_seconds
@@ -98,10 +102,13 @@ class RateLimitPacer:
     @property
     def budget(self) -> float | None:
         """Requests per second the server advertised (limit ÷ window), if it did."""
-        return self.limit / self.window_seconds if self.limit else None
+        if self.limit:
+            return self.limit / self.window_seconds
+        return 1 / self.min_interval_seconds if self.min_interval_seconds else None
 
     def before_request(self) -> None:
-        """Sleep until the window resets when the last response said nothing remains."""
+        """Keep the steady spacing, and wait for the window's reset when nothing remains."""
+        self._space()
         if self.remaining is None or self.remaining > 0:
             return
         now = self.clock()
@@ -112,6 +119,18 @@ class RateLimitPacer:
             self.waited_seconds += delay
             self.sleep(delay)
         self.remaining = None  # a new window: unknown until the next response says
+
+    def _space(self) -> None:
+        if not self.min_interval_seconds:
+            return
+        now = self.clock()
+        if self.last_request_at is not None:
+            delay = self.last_request_at + self.min_interval_seconds - now
+            if delay > 0:
+                self.waited_seconds += delay
+                self.sleep(delay)
+                now = self.clock()
+        self.last_request_at = now
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Remember what a response said about the budget."""
@@ -386,7 +405,9 @@ def make_client(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     retry: RetryPolicy | None = None,
     window_seconds: float = DEFAULT_WINDOW_SECONDS,
+    min_interval_seconds: float = 0.0,
     hints: Mapping[int, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
@@ -397,11 +418,12 @@ def make_client(
         auth=auth,
         verify=_ssl_context(),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})},
         transport=transport,
         follow_redirects=False,  # list pages never redirect; downloads opt in
     )
-    pacer = RateLimitPacer(clock=clock, sleep=sleep, window_seconds=window_seconds)
+    pacer = RateLimitPacer(clock=clock, sleep=sleep, window_seconds=window_seconds,
+                           min_interval_seconds=min_interval_seconds)
     return ApiClient(http, ats=ats, retry=retry or RetryPolicy(), pacer=pacer, sleep=sleep,
                      hints=hints)
 

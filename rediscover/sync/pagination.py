@@ -3,6 +3,11 @@
 Greenhouse Harvest v3 (and v1) return the next page as an RFC 5988 ``Link`` header with
 ``rel="next"``; the cursor in it is opaque. The rules that matter: request that URL
 exactly, send no other query parameter with a cursor, and stop when there is no ``next``.
+
+Lever and SmartRecruiters put the cursor in the body instead (``{"data", "next",
+"hasNext"}`` / ``{"content", "nextPageId"}``) and want it back as one query parameter with
+every other parameter kept identical (``BodyCursorPaginator``). Either way a page's
+``next_url`` is a complete URL, so checkpoints resume the same way for every vendor.
 """
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from rediscover.sync.errors import FatalSyncError, MalformedBodyError, SyncError
 
@@ -101,6 +106,54 @@ class LinkHeaderPaginator:
             items=response.data,
             next_url=self.next_url(response.headers, response.url),
         )
+
+
+class BodyCursorPaginator(LinkHeaderPaginator):
+    """Follow a cursor read from the JSON body, sent back as ``cursor_param``.
+
+    Args:
+        items_key: the key holding the page's rows (``data``, ``content``).
+        next_key: the key holding the opaque cursor (``next``, ``nextPageId``).
+        cursor_param: the query parameter the cursor goes back in (``offset``, ``pageId``).
+        more_key: a boolean key that must be true for a next page (Lever's ``hasNext``).
+    """
+
+    def __init__(self, *, items_key: str, next_key: str, cursor_param: str,
+                 more_key: str | None = None) -> None:
+        self.items_key = items_key
+        self.next_key = next_key
+        self.cursor_param = cursor_param
+        self.more_key = more_key
+
+    def cursor_of(self, url: str) -> str | None:
+        """The cursor a page URL carries (None on a first page)."""
+        return dict(parse_qsl(urlsplit(url).query)).get(self.cursor_param)
+
+    def _fetch(self, client: ApiClient, url: str, query: dict[str, str] | None) -> Page:
+        try:
+            response = client.get_json(url, params=query, expect=dict)
+        except MalformedBodyError as exc:
+            # The cursor was in the unreadable body: this window cannot go on past it.
+            return Page(url=exc.url or url, error=exc)
+        body = response.data
+        items = body.get(self.items_key)
+        if not isinstance(items, list):
+            return Page(url=response.url, error=MalformedBodyError(
+                f"{client.ats}: GET {_path_of(response.url)} has no {self.items_key!r} list",
+                ats=client.ats, status=response.status, url=response.url))
+        cursor = body.get(self.next_key)
+        more = bool(cursor) and (self.more_key is None or bool(body.get(self.more_key)))
+        return Page(url=response.url, items=items,
+                    next_url=_with_param(response.url, self.cursor_param, str(cursor))
+                    if more else None)
+
+
+def _with_param(url: str, name: str, value: str) -> str:
+    """``url`` with query parameter ``name`` set to ``value`` (the others kept, in order)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    query.append((name, value))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _path_of(url: str) -> str:

@@ -434,14 +434,14 @@ class _Run:
         upper = end + FULL_LISTING_SLACK if full_listing else end
         params = adapter.first_params(resource, start, upper)
         reconcile = full_listing and not resume_url and self._sweeps(resource)
-        window = _Window(resource, start, end, seen=set() if reconcile else None)
+        window = _Window(resource, start, end, seen={} if reconcile else None)
         self.pages_in_window = 0
         for page in adapter.paginator.iter_pages(self.client, resource.path, params,
                                                  resume_url=resume_url):
             self._take_page(adapter, window, page)
             self.pages_in_window += 1
         if window.seen is not None and window.clean:
-            self._reconcile(adapter, resource, window.seen)
+            self._reconcile(adapter, window)
 
     def _sync_targeted(self, adapter: Adapter, resource: Resource) -> None:
         """Read one resource for the target candidates only; sweep within them."""
@@ -450,15 +450,15 @@ class _Run:
         if params is None:
             return
         self.tallies.setdefault(resource.name, Tally())
-        sweeps = resource.record in SWEPT_MODELS
-        window = _Window(resource, self.now, self.now, seen=set() if sweeps else None,
+        sweeps = any(t in SWEPT_MODELS for t in resource.record_types)
+        window = _Window(resource, self.now, self.now, seen={} if sweeps else None,
                          checkpoint=False)
         for chunk in params:
-            first = {**resource.params, "per_page": str(adapter.per_page), **chunk}
+            first = {**resource.params, adapter.page_size_param: str(adapter.per_page), **chunk}
             for page in adapter.paginator.iter_pages(self.client, resource.path, first):
                 self._take_page(adapter, window, page)
         if window.seen is not None and window.clean:
-            self._reconcile(adapter, resource, window.seen, scope or {0})
+            self._reconcile(adapter, window, scope or {0})
 
     def _target_scope(self) -> set[int]:
         with self.session_factory() as session:
@@ -474,14 +474,15 @@ class _Run:
                 Candidate.remote_id.in_(self.targets))))
 
     def _sweeps(self, resource: Resource) -> bool:
-        return bool(resource.team_roles) or resource.record in SWEPT_MODELS
+        return bool(resource.team_roles) or any(t in SWEPT_MODELS for t in resource.record_types)
 
     # ------------------------------------------------------------------ one page
 
     def _take_page(self, adapter: Adapter, window: _Window, page: Page) -> None:
         """Write one page and its checkpoint in a single transaction."""
         resource, tally = window.resource, self.tallies[window.resource.name]
-        records, skipped = self._convert(adapter, window, page.items)
+        rows, skipped = self._convert(adapter, window, page.items)
+        records = [record for row in rows for record in row]
         downloads = self._download(adapter, records)
         with self.session_factory() as session:
             writer = _Writer(session, self.connection_id, adapter.ats, self.now)
@@ -491,12 +492,17 @@ class _Run:
                 self._refused(session, window, page.refused)
             for exc in skipped:
                 self._skip(session, window, exc)
-            for record, result in zip(records, writer.write_page(records, downloads)):
-                if isinstance(result, SkippedRecordError):
-                    self._skip(session, window, result)
-                else:
-                    counted = self._tally_of(resource, record) or tally
-                    setattr(counted, result.value, getattr(counted, result.value) + 1)
+            results = iter(writer.write_page(records, downloads))
+            for row in rows:
+                results_of_row = [next(results) for _ in row]
+                outcome = _row_outcome(resource, row, results_of_row)
+                if isinstance(outcome, SkippedRecordError):
+                    self._skip(session, window, outcome)
+                elif outcome is not None:
+                    setattr(tally, outcome.value, getattr(tally, outcome.value) + 1)
+                for record, result in zip(row, results_of_row):
+                    if not isinstance(record, resource.record_types):
+                        self._tally_nested(session, window, record, result)
             writer.finish()
             if window.checkpoint:
                 self._save_checkpoint(session, window, page.next_url)
@@ -510,26 +516,27 @@ class _Run:
                 total.add(each)
             self.progress(resource.name, total)
 
-    def _convert(self, adapter: Adapter, window: _Window,
-                 items: list[dict[str, Any]]) -> tuple[list[Record], list[SkippedRecordError]]:
-        records: list[Record] = []
+    def _convert(self, adapter: Adapter, window: _Window, items: list[dict[str, Any]]
+                 ) -> tuple[list[tuple[Record, ...]], list[SkippedRecordError]]:
+        """Each raw row as its records (one row may be several), and the rows skipped."""
+        rows: list[tuple[Record, ...]] = []
         skipped: list[SkippedRecordError] = []
         for raw in items:
             self.tallies[window.resource.name].fetched += 1
             try:
-                produced = adapter.to_record(window.resource, raw)
+                records = adapter.to_records(window.resource, raw, self.client)
             except SkippedRecordError as exc:
                 skipped.append(exc)
+                window.whole_rows = False
                 if window.seen is not None and exc.remote_id:
-                    window.seen.add(exc.remote_id)  # it exists remotely: never sweep it
+                    # It exists remotely: never sweep it.
+                    window.seen.setdefault(window.resource.record, set()).add(exc.remote_id)
                 continue
-            # A nested payload (a SOAP candidate with its applications) gives several
-            # records, parents first; they are written in that order.
-            for record in produced if isinstance(produced, tuple) else (produced,):
-                records.append(record)
-                if window.seen is not None:
-                    window.seen.add(_seen_key(record))
-        return records, skipped
+            rows.append(records)
+            if window.seen is not None:
+                for record in records:
+                    window.seen.setdefault(type(record), set()).add(_seen_key(record))
+        return rows, skipped
 
     def _download(self, adapter: Adapter, records: list[Record]) -> dict[str, Download | SyncError]:
         """Fetch new or changed files before the page's write transaction opens."""
@@ -566,12 +573,15 @@ class _Run:
                         message=f"{page.error.message} (gave up after {page.error.attempts} "
                                 f"attempts)")
 
-    def _tally_of(self, resource: Resource, record: Record) -> Tally | None:
-        """Where a nested record (an application inside a candidate row) is counted."""
-        if isinstance(record, resource.record):
-            return None
-        name = NESTED_TALLIES.get(type(record), "other")
-        return self.tallies.setdefault(name, Tally())
+    def _tally_nested(self, session: Session, window: _Window, record: Record,
+                      result: Outcome | SkippedRecordError) -> None:
+        """Count a nested record (an application inside a Workday candidate) under its own
+        name; the resource's declared record types are counted once per row instead."""
+        if isinstance(result, SkippedRecordError):
+            self._skip(session, window, result)
+            return
+        tally = self.tallies.setdefault(NESTED_TALLIES.get(type(record), "other"), Tally())
+        setattr(tally, result.value, getattr(tally, result.value) + 1)
 
     def _refused(self, session: Session, window: _Window, exc: SyncError) -> None:
         """Record that the ATS would not give part of the data (permission) and go on."""
@@ -602,16 +612,20 @@ class _Run:
             cp.watermark = window.end
         cp.window_start = cp.window_end = cp.next_url = None
 
-    def _reconcile(self, adapter: Adapter, resource: Resource, seen: set[Any],
-                   scope: set[int] | None = None) -> None:
+    def _reconcile(self, adapter: Adapter, window: _Window, scope: set[int] | None = None) -> None:
         """Delete what a complete full listing no longer has (v3 has no deletion feed);
         with ``scope``, only rows of those (local) candidates."""
+        resource, seen, deleted = window.resource, window.seen or {}, 0
         with self.session_factory() as session:
             writer = _Writer(session, self.connection_id, adapter.ats, self.now)
             if resource.team_roles:
-                deleted = writer.sweep_team(resource.team_roles, seen)
-            else:
-                deleted = writer.sweep_rows(SWEPT_MODELS[resource.record], seen, scope)
+                deleted += writer.sweep_team(resource.team_roles,
+                                             seen.get(JobTeamMemberRecord, set()))
+            # A skipped row's other records were never listed: only its own kind is safe.
+            kinds = resource.record_types if window.whole_rows else (resource.record,)
+            for kind in kinds:
+                if kind in SWEPT_MODELS:
+                    deleted += writer.sweep_rows(SWEPT_MODELS[kind], seen.get(kind, set()), scope)
             writer.finish()
             session.commit()
         self.tallies[resource.name].deleted += deleted
@@ -626,9 +640,10 @@ class _Window:
     resource: Resource
     start: datetime
     end: datetime
-    seen: set[Any] | None = None  # keys listed, when this listing reconciles deletions
+    seen: dict[type, set[Any]] | None = None  # keys listed per record type, when reconciling
     clean: bool = True  # every page was read
     checkpoint: bool = True  # targeted re-reads leave the checkpoints alone
+    whole_rows: bool = True  # no row was skipped (so every record of every row was listed)
 
 
 # ---------------------------------------------------------------------- the writer
@@ -1189,6 +1204,25 @@ def _inline(record: AttachmentRecord, max_bytes: int) -> Download | SyncError:
         return SkippedRecordError(f"attachment {record.remote_id} is {len(data)} bytes, over "
                                   f"the {max_bytes}-byte limit", remote_id=record.remote_id)
     return Download(data, hashlib.sha256(data).hexdigest(), record.content_type)
+
+
+def _row_outcome(resource: Resource, row: tuple[Record, ...],
+                 results: list[Outcome | SkippedRecordError]
+                 ) -> Outcome | SkippedRecordError | None:
+    """What writing one raw row did to the resource's own record types (``record`` and
+    ``also``): the first decides created; any change, updated. Nested records of other
+    types are counted under their own names (``NESTED_TALLIES``)."""
+    own = [r for rec, r in zip(row, results) if isinstance(rec, resource.record_types)]
+    for result in own:
+        if isinstance(result, SkippedRecordError):
+            return result
+    if not own:
+        return None
+    if own[0] is Outcome.CREATED:
+        return Outcome.CREATED
+    if any(r is not Outcome.UNCHANGED for r in own):
+        return Outcome.UPDATED
+    return Outcome.UNCHANGED
 
 
 def _seen_key(record: Record) -> Any:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rediscover.core.enums import TeamRole
-from rediscover.sync.errors import FatalSyncError, SkippedRecordError
+from rediscover.sync.errors import FatalSyncError, MalformedBodyError, SkippedRecordError
 from rediscover.sync.http import ApiClient, Clock
 from rediscover.sync.pagination import LinkHeaderPaginator
 from rediscover.sync.retry import RetryPolicy, Sleep
@@ -48,6 +48,12 @@ class Resource:
     ``incremental`` resources are read in ``updated_at`` windows from the watermark; the
     others are listed in full every run (and, with ``team_roles``, reconciled: team members
     of those roles missing from a complete listing are removed).
+
+    One row may stand for several records (a Lever opportunity is a candidate record, its
+    application and its stage history): ``to_record`` may return a tuple, parents first,
+    and ``also`` names the other record types so a full listing reconciles them too.
+    ``expand`` fetches what a row only links to (per-row detail endpoints such as Lever's
+    feedback or SmartRecruiters' status history) before ``to_record`` sees it.
     """
 
     name: str  # checkpoint key and counts key
@@ -58,6 +64,14 @@ class Resource:
     params: Mapping[str, str] = field(default_factory=dict)  # first-page filters
     incremental: bool = True
     team_roles: frozenset[TeamRole] = frozenset()
+    also: tuple[type, ...] = ()  # other record types ``to_record`` returns
+    # (adapter, client, raw row) -> the row with its linked details added
+    expand: Callable[[Any, ApiClient, dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def record_types(self) -> tuple[type, ...]:
+        """Every record type rows of this resource become."""
+        return (self.record, *self.also)
 
 
 class Adapter:
@@ -68,6 +82,7 @@ class Adapter:
     resources: ClassVar[tuple[Resource, ...]] = ()
     paginator: ClassVar[LinkHeaderPaginator] = LinkHeaderPaginator()
     required_credentials: ClassVar[tuple[str, ...]] = ()
+    page_size_param: ClassVar[str] = "per_page"  # the vendor's name for the page size
 
     # Tuning knobs a connection's ``settings`` may override.
     DEFAULT_PER_PAGE: ClassVar[int] = 100
@@ -118,13 +133,32 @@ class Adapter:
 
     def first_params(self, resource: Resource, start: datetime, end: datetime) -> dict[str, str]:
         """Parameters of a window's first page: filters, page size, time window."""
-        return {**resource.params, "per_page": str(self.per_page), **self.window_params(start, end)}
+        return {**resource.params, self.page_size_param: str(self.per_page),
+                **self.window_params(start, end)}
 
     def target_params(self, resource: Resource, candidate_ids: list[str],
                       application_ids: list[str]) -> list[dict[str, str]] | None:
         """Filters reading ``resource`` for just these candidates (one dict per request, as
         id lists are capped), or None to leave the resource out of a targeted re-read."""
         return None
+
+    def to_records(self, resource: Resource, raw: Any,
+                   client: ApiClient | None = None) -> tuple[Record, ...]:
+        """One raw row as its records (details fetched first when the resource expands)."""
+        if resource.expand is not None and client is not None:
+            raw = self._expand(resource, raw, client)
+        made = self.to_record(resource, raw)
+        return made if isinstance(made, tuple) else (made,)
+
+    def _expand(self, resource: Resource, raw: dict[str, Any],
+                client: ApiClient) -> dict[str, Any]:
+        try:
+            return resource.expand(self, client, raw)
+        except MalformedBodyError as exc:
+            # A detail we could not read even after retries: skip the row, read it again later.
+            raise SkippedRecordError(
+                f"{exc.message} (gave up after {exc.attempts} attempts)",
+                resource=resource.name, remote_id=_remote_id(raw), reread=True) from None
 
     def to_record(self, resource: Resource, raw: Any) -> Record | tuple[Record, ...]:
         """Turn one raw row into a record; a row we cannot read raises ``SkippedRecordError``."""
