@@ -38,9 +38,37 @@ WORKDAY: dict[str, str] = {
     "ready for hire": "offer",
 }
 
+# Lever's account-wide pipeline: the lead stages and "New applicant" come before any
+# screen; "Phone Interview"/"Phone screen" follow the recruiter screen as in Greenhouse.
+LEVER: dict[str, str] = {
+    "new lead": "application_review",
+    "reached out": "application_review",
+    "responded": "application_review",
+    "new applicant": "application_review",
+    "recruiter screen": "recruiter_screen",
+    "phone screen": "hiring_manager_screen",
+    "phone interview": "hiring_manager_screen",
+    "on-site interview": "onsite",
+    "background check": "onsite",
+    "reference check": "onsite",
+    "offer": "offer",
+}
+
+# SmartRecruiters statuses, used as the stage name when an application has no sub-status;
+# the sub-statuses themselves are per-company hiring-process names (name rules apply).
+SMARTRECRUITERS: dict[str, str] = {
+    "lead": "application_review",
+    "new": "application_review",
+    "in review": "application_review",
+    "interview": "recruiter_screen",
+    "offered": "offer",
+}
+
 DEFAULT_STAGE_MILESTONES: dict[str, dict[str, str]] = {
     "greenhouse": GREENHOUSE,
     "workday": WORKDAY,
+    "lever": LEVER,
+    "smartrecruiters": SMARTRECRUITERS,
 }
 
 

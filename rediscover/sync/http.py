@@ -357,6 +357,8 @@ class ApiClient:
             with self.http.stream("GET", url, follow_redirects=True) as response:
                 for hop in (*response.history, response):
                     self.pacer.observe(hop.headers)
+                if response.status_code >= 400:
+                    response.read()  # small error bodies explain themselves (422 detail)
                 self._raise_for_status(response, where)
                 data = _read_capped(response, max_bytes, self.ats, where)
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
@@ -511,6 +513,8 @@ def _server_detail(response: httpx.Response) -> str:
         return ""
     errors = body.get("errors") if isinstance(body, dict) else None
     first = errors[0] if isinstance(errors, list) and errors else None
+    if first is None and isinstance(body, dict):
+        first = body.get("message")  # Lever: {"code", "message"}
     if isinstance(first, dict):
         first = first.get("message")
     return f" ({str(first)[:200]})" if first else ""

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 ADAPTERS: dict[str, str] = {
     "greenhouse": "rediscover.sync.adapters.greenhouse:GreenhouseAdapter",
     "workday": "rediscover.sync.adapters.workday:WorkdayAdapter",
+    "lever": "rediscover.sync.adapters.lever:LeverAdapter",
+    "smartrecruiters": "rediscover.sync.adapters.smartrecruiters:SmartRecruitersAdapter",
 }
 
 
