@@ -256,7 +256,9 @@ class _Run:
         self.clock = clock
         self.sleep = sleep
         self.retry = retry
-        self.now = datetime.fromtimestamp(clock(), tz=timezone.utc)
+        # To the millisecond, the finest any ATS time filter takes: a window's end is then
+        # exactly the instant the next window starts from (less the lookback).
+        self.now = _to_millisecond(datetime.fromtimestamp(clock(), tz=timezone.utc))
         self.tallies: dict[str, Tally] = {}
         self.client: ApiClient | None = None
         self.run_id = 0
@@ -481,7 +483,7 @@ class _Run:
     def _take_page(self, adapter: Adapter, window: _Window, page: Page) -> None:
         """Write one page and its checkpoint in a single transaction."""
         resource, tally = window.resource, self.tallies[window.resource.name]
-        rows, skipped = self._convert(adapter, window, page.items)
+        rows, skipped, fatal = self._convert(adapter, window, page.items)
         records = [record for row in rows for record in row]
         downloads = self._download(adapter, records)
         with self.session_factory() as session:
@@ -504,10 +506,13 @@ class _Run:
                     if not isinstance(record, resource.record_types):
                         self._tally_nested(session, window, record, result)
             writer.finish()
-            if window.checkpoint:
+            # Targeted re-reads leave checkpoints alone; a page cut short is read again.
+            if window.checkpoint and fatal is None:
                 self._save_checkpoint(session, window, page.next_url)
             self._save_progress(session.get(SyncRun, self.run_id))
             session.commit()
+        if fatal is not None:
+            raise fatal
         log.info("sync page written", extra={"resource": resource.name, "run_id": self.run_id,
                                              "items": len(page.items)})
         if self.progress is not None:
@@ -517,14 +522,19 @@ class _Run:
             self.progress(resource.name, total)
 
     def _convert(self, adapter: Adapter, window: _Window, items: list[dict[str, Any]]
-                 ) -> tuple[list[tuple[Record, ...]], list[SkippedRecordError]]:
-        """Each raw row as its records (one row may be several), and the rows skipped."""
+                 ) -> tuple[list[tuple[Record, ...]], list[SkippedRecordError], SyncError | None]:
+        """Each raw row as its records (one row may be several), the rows skipped, and the
+        error that stopped the page early, if one did (a detail fetch refused or given up:
+        the rows before it are still written)."""
         rows: list[tuple[Record, ...]] = []
         skipped: list[SkippedRecordError] = []
         for raw in items:
             self.tallies[window.resource.name].fetched += 1
             try:
                 records = adapter.to_records(window.resource, raw, self.client)
+            except (FatalSyncError, RetryableSyncError) as exc:
+                self.tallies[window.resource.name].fetched -= 1
+                return rows, skipped, exc
             except SkippedRecordError as exc:
                 skipped.append(exc)
                 window.whole_rows = False
@@ -536,7 +546,7 @@ class _Run:
             if window.seen is not None:
                 for record in records:
                     window.seen.setdefault(type(record), set()).add(_seen_key(record))
-        return rows, skipped
+        return rows, skipped, None
 
     def _download(self, adapter: Adapter, records: list[Record]) -> dict[str, Download | SyncError]:
         """Fetch new or changed files before the page's write transaction opens."""
@@ -1204,6 +1214,10 @@ def _inline(record: AttachmentRecord, max_bytes: int) -> Download | SyncError:
         return SkippedRecordError(f"attachment {record.remote_id} is {len(data)} bytes, over "
                                   f"the {max_bytes}-byte limit", remote_id=record.remote_id)
     return Download(data, hashlib.sha256(data).hexdigest(), record.content_type)
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _row_outcome(resource: Resource, row: tuple[Record, ...],

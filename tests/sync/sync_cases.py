@@ -6,7 +6,7 @@ its fake server, the connection fields pointing at it, and how to poke its data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,6 +16,7 @@ from rediscover.fakeats import greenhouse as fake_gh
 from rediscover.fakeats import workday as fake_wd
 from rediscover.fakeats.dataset import generate
 from rediscover.fakeats.workday_render import render_workday
+from rediscover.fakeats import lever as fake_lever
 from rediscover.fakeats.server import FaultPlan, RecordedRequest
 
 
@@ -46,6 +47,15 @@ class AtsCase:
     refusable: tuple[str, str] = ("scorecards", "attachments")
     # does this outgoing request list ``path`` (a ``list_path`` value)?
     request_lists: Callable[[Any, str], bool] = lambda request, path: request.url.path == path
+    # The adapter's name for a resource the suite names generically (counts, failures).
+    resource_names: dict[str, str] = field(default_factory=dict)
+    cursor_in_body: bool = False  # an unreadable page hides where the next one is
+    secret_credential: str = "client_secret"  # never in a message
+    auth_hint: str = "client id/secret"  # what a final 401 tells the admin to check
+
+    def resource_name(self, generic: str) -> str:
+        """The adapter's resource name for ``candidates``, ``scorecards``, ..."""
+        return self.resource_names.get(generic, generic)
 
     def faults(self) -> FaultPlan:
         """A fresh fault plan for this fake."""
@@ -146,4 +156,46 @@ WORKDAY = AtsCase(
     request_lists=_wd_operation,
 )
 
-CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY)
+
+def _lever_window(request: RecordedRequest) -> tuple[datetime, datetime] | None:
+    start, end = request.param("updated_at_start"), request.param("updated_at_end")
+    if start is None or end is None:
+        return None
+    return (datetime.fromtimestamp(int(start) / 1000, tz=timezone.utc),
+            datetime.fromtimestamp(int(end) / 1000, tz=timezone.utc))
+
+
+# Fixture opportunities the suite aims faults at: the first listed, and one listed last.
+LEVER_FIRST = "887520c1-1f3a-5836-b13f-29d8f9110a6e"
+LEVER_LAST = "e5a1fa6d-799d-5b4c-b4bf-278a5175fc1f"
+LEVER_PATHS = {
+    "candidates": "/v1/opportunities",
+    "jobs": "/v1/postings",
+    "applications": f"/v1/opportunities/{LEVER_FIRST}/feedback",
+    "scorecards": f"/v1/opportunities/{LEVER_LAST}/feedback",
+    "attachments": f"/v1/opportunities/{LEVER_LAST}/resumes",
+}
+
+LEVER = AtsCase(
+    ats="lever",
+    make_app=fake_lever.create_app,
+    state_of=fake_lever.get_state,
+    fixture_dataset=fake_lever.load_fixture_dataset,
+    generated_dataset=lambda n: fake_lever.generate_dataset(n, seed=7),
+    connection_fields=lambda base: {"base_url": f"{base}/v1",
+                                    "credentials": {"api_key": fake_lever.FIXTURE_API_KEY}},
+    list_path=lambda resource: LEVER_PATHS.get(resource, f"/v1/{resource}"),
+    candidate_ids=lambda data: {o["id"] for o in data["opportunities"]},
+    touch_candidate=lambda state, rid: state.update_opportunity(rid, headline="Principal Engineer"),
+    delete_candidate=lambda state, rid: state.delete_opportunity(rid),
+    window_of=_lever_window,
+    is_cursor_request=lambda r: "offset" in r.query,
+    token_path=None,
+    resource_names={"candidates": "opportunities", "scorecards": "feedback"},
+    advertises_budget=False,
+    cursor_in_body=True,
+    secret_credential="api_key",
+    auth_hint="API key",
+)
+
+CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER)
