@@ -17,6 +17,7 @@ from rediscover.fakeats import workday as fake_wd
 from rediscover.fakeats.dataset import generate
 from rediscover.fakeats.workday_render import render_workday
 from rediscover.fakeats import lever as fake_lever
+from rediscover.fakeats import smartrecruiters as fake_sr
 from rediscover.fakeats.server import FaultPlan, RecordedRequest
 
 
@@ -52,6 +53,9 @@ class AtsCase:
     cursor_in_body: bool = False  # an unreadable page hides where the next one is
     secret_credential: str = "client_secret"  # never in a message
     auth_hint: str = "client id/secret"  # what a final 401 tells the admin to check
+    window_seconds: float = 30  # the vendor's rate-limit window
+    upper_bound: bool = True  # incremental windows have an end (SmartRecruiters: after only)
+    reference_resource: str = "jobs"  # a resource read before candidates
 
     def resource_name(self, generic: str) -> str:
         """The adapter's resource name for ``candidates``, ``scorecards``, ..."""
@@ -196,6 +200,51 @@ LEVER = AtsCase(
     cursor_in_body=True,
     secret_credential="api_key",
     auth_hint="API key",
+    reference_resource="users",
 )
 
-CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER)
+def _sr_window(request: RecordedRequest) -> tuple[datetime, None] | None:
+    value = request.param("updatedAfter")
+    return (datetime.fromisoformat(value.replace("Z", "+00:00")), None) if value else None
+
+
+def _sr_touch(state: fake_sr.FakeSmartRecruiters, remote_id: str) -> None:
+    state.update_candidate(remote_id, title="Principal Engineer")
+
+
+# Fixture candidates the suite aims faults at: the first listed, and one listed last.
+SR_FIRST = "81b44880-3f11-5142-87a4-ec1fd9de0dca"
+SR_LAST = "cbf8db70-6e73-521e-acec-c26e37a5d8dc"
+SR_LAST_JOB = "e77c99dc-9fdd-5e55-9b5c-6a8d55e33b31"
+SR_PATHS = {
+    "applications": f"/candidates/{SR_FIRST}",
+    "scorecards": f"/candidates/{SR_LAST}/jobs/{SR_LAST_JOB}/status/history",
+    "attachments": f"/candidates/{SR_LAST}/attachments",
+}
+
+SMARTRECRUITERS = AtsCase(
+    ats="smartrecruiters",
+    make_app=fake_sr.create_app,
+    state_of=fake_sr.get_state,
+    fixture_dataset=fake_sr.load_fixture_dataset,
+    generated_dataset=lambda n: fake_sr.generate_dataset(n, seed=7),
+    connection_fields=lambda base: {"base_url": base,
+                                    "credentials": {"api_key": fake_sr.FIXTURE_API_KEY}},
+    list_path=lambda resource: SR_PATHS.get(resource, f"/{resource}"),
+    candidate_ids=lambda data: {c["id"] for c in data["candidates"]},
+    touch_candidate=_sr_touch,
+    delete_candidate=lambda state, rid: state.delete_candidate(rid),
+    window_of=_sr_window,
+    is_cursor_request=lambda r: "pageId" in r.query,
+    token_path=None,
+    # SmartRecruiters has no scorecards: the suite's per-application detail stands in.
+    resource_names={"scorecards": "history"},
+    cursor_in_body=True,
+    secret_credential="api_key",
+    auth_hint="X-SmartToken",
+    window_seconds=1,
+    upper_bound=False,
+    reference_resource="jobs",
+)
+
+CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER, SMARTRECRUITERS)
