@@ -23,9 +23,11 @@ from rediscover.core.db import make_engine, sqlite_url
 from rediscover.core.models import Base, Candidate, Connection, Person, Team
 from rediscover.fakeats import greenhouse as fake_gh
 from rediscover.fakeats import lever as fake_lever
+from rediscover.fakeats import smartrecruiters as fake_sr
 from rediscover.fakeats.dataset import Dataset, generate
 from rediscover.fakeats.greenhouse_render import render_greenhouse
 from rediscover.fakeats.lever_render import render_lever
+from rediscover.fakeats.smartrecruiters_render import render_smartrecruiters
 from rediscover.fakeats.server import serve_in_thread
 from rediscover.indexer.backends.sqlite import SQLiteBackend
 from rediscover.indexer.pipeline import index_pending
@@ -33,7 +35,7 @@ from rediscover.query.filters import SearchRequest, Viewer
 from rediscover.query.search import search
 from rediscover.sync.runner import run_sync
 
-PEOPLE = 90
+PEOPLE = 60
 SEED = 11
 DAY = 86400.0
 
@@ -62,6 +64,13 @@ VENDORS: tuple[Vendor, ...] = (
         ats="lever", render=render_lever, make_app=fake_lever.create_app,
         connection_fields=lambda base: {
             "base_url": f"{base}/v1", "credentials": {"api_key": fake_lever.FIXTURE_API_KEY}},
+    ),
+    Vendor(
+        ats="smartrecruiters", render=render_smartrecruiters, make_app=fake_sr.create_app,
+        connection_fields=lambda base: {
+            "base_url": base, "credentials": {"api_key": fake_sr.FIXTURE_API_KEY}},
+        # The Candidate API has no scorecards (only an average rating).
+        cannot=frozenset({"scorecard_ratio", "exclude_strong_no"}),
     ),
 )
 REFERENCE = VENDORS[0]
@@ -104,22 +113,21 @@ def sync_and_index(vendor: Vendor, dataset: Dataset, folder: Path,
     return Synced(vendor, backend, team_id, sessions)
 
 
-def people(synced: Synced, **filters: Any) -> set[str]:
-    """Everyone a search finds (every page), by primary email, or by name when none."""
+def people(synced: Synced, **filters: Any) -> list[str]:
+    """Everyone a search finds (every page), by name, sorted.
+
+    Names rather than emails: vendors keep different numbers of emails per person
+    (SmartRecruiters one), and rows list what the person has.
+    """
     request = SearchRequest.from_dict({**filters, "limit": 100})
-    found: set[str] = set()
+    found: list[str] = []
     cursor = None
     while True:
         page = search(synced.backend, request.with_cursor(cursor), Viewer(team_id=synced.team_id))
-        found |= {_key(row) for row in page.results}
+        found += [" ".join(row.name.casefold().split()) for row in page.results]
         cursor = page.next_cursor
         if not cursor:
-            return found
-
-
-def _key(row: Any) -> str:
-    emails = sorted(e.strip().lower() for e in row.emails)
-    return emails[0] if emails else " ".join(row.name.casefold().split())
+            return sorted(found)
 
 
 @pytest.fixture(scope="module")
