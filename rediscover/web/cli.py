@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -30,6 +31,24 @@ CONNECT_DEFAULTS = {
         "base_url": "https://harvest.greenhouse.io/v3",
         "token_url": "https://auth.greenhouse.io/token",
     },
+    ATS.LEVER: {
+        "base_url": "https://api.lever.co/v1",
+        "token_url": None,  # API keys only: Lever's OAuth is for listed partner apps
+    },
+    ATS.SMARTRECRUITERS: {
+        "base_url": "https://api.smartrecruiters.com",
+        "token_url": "https://api.smartrecruiters.com/identity/oauth/token",
+    },
+    # Per tenant: --base-url (and --token-url for OAuth) are required.
+    ATS.WORKDAY: {"base_url": None, "token_url": None},
+}
+# Which credential sets each ATS accepts (any one complete set will do), by CLI flag.
+CONNECT_CREDENTIALS: dict[ATS, tuple[tuple[str, ...], ...]] = {
+    ATS.GREENHOUSE: (("client_id", "client_secret", "user_id"),),
+    ATS.LEVER: (("api_key",),),
+    ATS.SMARTRECRUITERS: (("api_key",), ("client_id", "client_secret")),
+    # An Integration System User (WS-Security), or an OAuth API client for integrations.
+    ATS.WORKDAY: (("username", "password"), ("client_id", "client_secret", "refresh_token")),
 }
 
 
@@ -48,7 +67,7 @@ def main() -> None:
 
 
 @cli.command()
-@click.argument("ats", type=click.Choice([ATS.GREENHOUSE.value, ATS.WORKDAY.value]))
+@click.argument("ats", type=click.Choice([a.value for a in CONNECT_DEFAULTS]))
 @click.option("--name", required=True, help="A name for this connection (used by --connection).")
 @click.option("--team", default="Default", show_default=True, help="The team that owns it.")
 @click.option("--base-url", help="API base URL (default: the vendor's own; Workday: "
@@ -64,6 +83,8 @@ def main() -> None:
                                       "token (or REDISCOVER_WORKDAY_REFRESH_TOKEN).")
 @click.option("--username", help="Workday: the Integration System User, as user@tenant.")
 @click.option("--password", help="Workday: the ISU's password (or REDISCOVER_WORKDAY_PASSWORD).")
+@click.option("--api-key", help="Lever API key (HTTP Basic) or SmartRecruiters X-SmartToken "
+                                "(or REDISCOVER_<ATS>_API_KEY).")
 @click.option("--step-history-report", help="Workday: URL or path of the RaaS report of job "
                                             "application step history (furthest stage).")
 def connect(ats, name, team, base_url, token_url, step_history_report, webhook_secret,
@@ -71,7 +92,7 @@ def connect(ats, name, team, base_url, token_url, step_history_report, webhook_s
     """Connect an ATS account (or update the connection called NAME)."""
     ats = ATS(ats)
     credentials = _credentials(ats, _with_env(ats, flags))
-    defaults = CONNECT_DEFAULTS.get(ats, {})
+    defaults = CONNECT_DEFAULTS[ats]
     if not (base_url or defaults.get("base_url")):
         raise click.UsageError(f"{ats} needs --base-url (the tenant's endpoint, "
                                f"https://HOST/ccx/service/TENANT/Recruiting/v42.0)")
@@ -94,7 +115,7 @@ def connect(ats, name, team, base_url, token_url, step_history_report, webhook_s
 
 
 # Secrets may come from the environment instead of the command line (shell history).
-SECRET_ENV = ("client_id", "client_secret", "refresh_token", "password")
+SECRET_ENV = ("client_id", "client_secret", "refresh_token", "password", "api_key")
 
 
 def _with_env(ats: ATS, flags: dict[str, str | None]) -> dict[str, str | None]:
@@ -103,21 +124,22 @@ def _with_env(ats: ATS, flags: dict[str, str | None]) -> dict[str, str | None]:
 
 
 def _credentials(ats: ATS, flags: dict[str, str | None]) -> dict[str, str]:
-    """The connection's credentials from the flags, naming what is missing."""
-    if ats is ATS.WORKDAY:
-        isu = ("username", "password")
-        oauth = ("client_id", "client_secret", "refresh_token")
-        wanted = isu if flags.get("username") or flags.get("password") else oauth
-        if not any(flags.get(k) for k in (*isu, *oauth)):
-            raise click.UsageError("workday needs --username and --password (an Integration "
-                                   "System User) or --client-id, --client-secret and "
-                                   "--refresh-token (OAuth API client for integrations)")
-    else:
-        wanted = ("client_id", "client_secret", "user_id")
-    missing = [f"--{k.replace('_', '-')}" for k in wanted if not flags.get(k)]
-    if missing:
-        raise click.UsageError(f"{ats} needs {', '.join(missing)}")
-    return {k: str(flags[k]) for k in wanted}
+    """The first complete credential set ``ats`` accepts, naming what is missing: from the
+    set the flags started, or every set when none was started."""
+    sets = CONNECT_CREDENTIALS[ats]
+    for names in sets:
+        if all(flags.get(n) for n in names):
+            return {n: str(flags[n]) for n in names}
+    started = [names for names in sets if any(flags.get(n) for n in names)]
+    if started:
+        missing = [n for n in started[0] if not flags.get(n)]
+        raise click.UsageError(f"{ats.value} needs {_flag_list(missing)}")
+    raise click.UsageError(f"{ats.value} needs {' or '.join(_flag_list(n) for n in sets)}")
+
+
+def _flag_list(names: Iterable[str]) -> str:
+    flags = [f"--{n.replace('_', '-')}" for n in names]
+    return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
 
 
 def _upsert_connection(session, *, team: Team, name: str, **fields) -> Connection:
