@@ -152,7 +152,8 @@ def _before() -> Response | None:
 def _after(response: Response) -> Response:
     state = _state()
     fault = request.environ.get("fakeats.fault")
-    if fault is not None and fault.kind in ("malformed", "truncated") and response.status_code == 200:
+    garble = fault is not None and fault.kind in ("malformed", "truncated")
+    if garble and response.status_code == 200:
         data = response.get_data()
         response.set_data(b'{"data": [{"id": 1,, ' if fault.kind == "malformed"
                           else data[: max(1, len(data) // 2)])

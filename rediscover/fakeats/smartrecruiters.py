@@ -142,7 +142,8 @@ def _after(response: Response) -> Response:
     for name, value in request.environ.get("fakeats.ratelimit", {}).items():
         response.headers.setdefault(name, value)
     fault = request.environ.get("fakeats.fault")
-    if fault is not None and fault.kind in ("malformed", "truncated") and response.status_code == 200:
+    garble = fault is not None and fault.kind in ("malformed", "truncated")
+    if garble and response.status_code == 200:
         data = response.get_data()
         response.set_data(b'{"content": [{"id": 1,, ' if fault.kind == "malformed"
                           else data[: max(1, len(data) // 2)])
