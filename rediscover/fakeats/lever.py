@@ -143,6 +143,8 @@ def _before() -> Response | None:
         return _fault_response(fault)
     if fault is not None and fault.kind == "slow":
         time.sleep(fault.delay)
+    if fault is not None and fault.kind == "change" and fault.action is not None:
+        fault.action()  # the data changes between two page requests
     auth = request.authorization
     if auth is None or auth.username != state.api_key or auth.password:
         return _error(401, "UnauthorizedError", "Invalid API key")

@@ -132,6 +132,8 @@ def _before() -> Response | None:
         return _fault_response(fault)
     if fault is not None and fault.kind == "slow":
         time.sleep(fault.delay)
+    if fault is not None and fault.kind == "change" and fault.action is not None:
+        fault.action()  # the data changes between two page requests
     if request.headers.get("x-smarttoken") != state.api_key:
         return _error(401, "Unauthorized: missing or invalid X-SmartToken")
     return _spend_budget(state)
