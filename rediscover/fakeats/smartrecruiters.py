@@ -145,7 +145,9 @@ def _after(response: Response) -> Response:
         response.headers.setdefault(name, value)
     fault = request.environ.get("fakeats.fault")
     garble = fault is not None and fault.kind in ("malformed", "truncated")
-    if garble and response.status_code == 200:
+    # Only JSON is garbled: a file's bytes carry nothing a client could check them against
+    # (its Content-Length is rewritten with it), so a garbled file would just be another file.
+    if garble and response.status_code == 200 and response.is_json:
         data = response.get_data()
         response.set_data(b'{"content": [{"id": 1,, ' if fault.kind == "malformed"
                           else data[: max(1, len(data) // 2)])
