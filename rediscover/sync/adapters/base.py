@@ -51,7 +51,10 @@ class Resource:
 
     One row may stand for several records (a Lever opportunity is a candidate record, its
     application and its stage history): ``to_record`` may return a tuple, parents first,
-    and ``also`` names the other record types so a full listing reconciles them too.
+    and ``also`` names the other record types so a full listing reconciles them too; the
+    row then counts once, under the resource. Record types a row carries but ``also`` does
+    not name (a Workday candidate's applications) are counted under their own names and
+    not reconciled by this listing.
     ``expand`` fetches what a row only links to (per-row detail endpoints such as Lever's
     feedback or SmartRecruiters' status history) before ``to_record`` sees it.
     """
