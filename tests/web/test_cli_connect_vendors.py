@@ -78,7 +78,9 @@ def test_credentials_are_checked_per_ats(run):
               ok=False)
     assert bad.exit_code == 2 and "lever needs --api-key" in bad.output
     bad = run("connect", "smartrecruiters", "--name", "y", "--client-id", "a", ok=False)
-    assert "--api-key or --client-id and --client-secret" in bad.output
+    assert "smartrecruiters needs --client-secret" in bad.output  # the set it started
+    bad = run("connect", "smartrecruiters", "--name", "y", ok=False)
+    assert "smartrecruiters needs --api-key or --client-id and --client-secret" in bad.output
     run("connect", "smartrecruiters", "--name", "oauth", "--client-id", "a",
         "--client-secret", "b")
     conn = _connections(run)["oauth"]
