@@ -47,7 +47,8 @@ def session(session_factory) -> Session:
 @pytest.fixture(scope="session")
 def pg_engine() -> Engine:
     if not PG_URL:
-        pytest.skip("REDISCOVER_TEST_DATABASE_URL is not set (make test sets it)")
+        pytest.skip("REDISCOVER_TEST_DATABASE_URL is not set: the PostgreSQL half of the "
+                    "store tests needs a server; make test sets it to 127.0.0.1:5432/test")
     engine = make_engine(PG_URL)
     schema = f"rediscover_test_{os.getpid()}"
     with engine.begin() as conn:
