@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from flask import Flask, Response, current_app, jsonify, redirect, request
 
-from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, make_pdf
+from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, make_pdf, garble_body, record_request, take_fault
 
 Clock = Callable[[], float]
 
@@ -178,14 +178,9 @@ def _state() -> FakeGreenhouse:
 def _before() -> Response | None:
     """Scripted faults, then (for the API) bearer auth and the rate-limit budget."""
     state = _state()
-    fault = state.faults.take(request.path)
-    request.environ["fakeats.fault"] = fault
+    fault = take_fault(state.faults, request.path)
     if fault is not None and fault.kind == "status":
         return _fault_response(fault)
-    if fault is not None and fault.kind == "slow":
-        time.sleep(fault.delay)
-    if fault is not None and fault.kind == "change" and fault.action is not None:
-        fault.action()
     if not request.path.startswith("/v3/"):
         return None
     if not _authorized(state):
@@ -195,17 +190,8 @@ def _before() -> Response | None:
 
 def _after(response: Response) -> Response:
     state = _state()
-    fault = request.environ.get("fakeats.fault")
-    garble = fault is not None and fault.kind in ("malformed", "truncated")
-    if garble and response.status_code == 200:
-        data = response.get_data()
-        response.set_data(b'[{"id": 1,, "oops": ' if fault.kind == "malformed"
-                          else data[: max(1, len(data) // 2)])
-    with state.lock:
-        state.requests.append(RecordedRequest(
-            method=request.method, path=request.path, query=request.args.to_dict(flat=False),
-            query_string=request.query_string.decode(), headers=dict(request.headers),
-            status=response.status_code))
+    garble_body(response, b'[{"id": 1,, "oops": ')
+    record_request(state.requests, state.lock, response)
     return response
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 
-from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, make_pdf
+from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, make_pdf, garble_body, record_request, take_fault
 
 Clock = Callable[[], float]
 
@@ -137,14 +137,9 @@ def _state() -> FakeLever:
 def _before() -> Response | None:
     """Scripted faults, then Basic auth and the token bucket."""
     state = _state()
-    fault = state.faults.take(request.path)
-    request.environ["fakeats.fault"] = fault
+    fault = take_fault(state.faults, request.path)
     if fault is not None and fault.kind == "status":
         return _fault_response(fault)
-    if fault is not None and fault.kind == "slow":
-        time.sleep(fault.delay)
-    if fault is not None and fault.kind == "change" and fault.action is not None:
-        fault.action()  # the data changes between two page requests
     auth = request.authorization
     if auth is None or auth.username != state.api_key or auth.password:
         return _error(401, "UnauthorizedError", "Invalid API key")
@@ -153,19 +148,10 @@ def _before() -> Response | None:
 
 def _after(response: Response) -> Response:
     state = _state()
-    fault = request.environ.get("fakeats.fault")
-    garble = fault is not None and fault.kind in ("malformed", "truncated")
     # Only JSON is garbled: a file's bytes carry nothing a client could check them against
     # (its Content-Length is rewritten with it), so a garbled file would just be another file.
-    if garble and response.status_code == 200 and response.is_json:
-        data = response.get_data()
-        response.set_data(b'{"data": [{"id": 1,, ' if fault.kind == "malformed"
-                          else data[: max(1, len(data) // 2)])
-    with state.lock:
-        state.requests.append(RecordedRequest(
-            method=request.method, path=request.path, query=request.args.to_dict(flat=False),
-            query_string=request.query_string.decode(), headers=dict(request.headers),
-            status=response.status_code))
+    garble_body(response, b'{"data": [{"id": 1,, ', json_only=True)
+    record_request(state.requests, state.lock, response)
     return response
 
 

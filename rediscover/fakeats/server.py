@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -242,3 +243,43 @@ def make_pdf(lines: Iterable[str]) -> bytes:
 def _pdf_escape(line: str) -> str:
     ascii_line = line.encode("ascii", "replace").decode("ascii")
     return ascii_line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def take_fault(faults: FaultPlan, key: str) -> Fault | None:
+    """Take the scripted fault for ``key`` (a path or operation) and play what happens before
+    the answer: a slow reply sleeps, a "change" edits the data. The fault is kept in the
+    request environ for ``garble_body``; the caller answers "status" faults itself."""
+    from flask import request
+
+    fault = faults.take(key)
+    request.environ["fakeats.fault"] = fault
+    if fault is not None and fault.kind == "slow":
+        time.sleep(fault.delay)
+    if fault is not None and fault.kind == "change" and fault.action is not None:
+        fault.action()  # the data changes between two page requests
+    return fault
+
+
+def garble_body(response: Any, broken: bytes, *, json_only: bool = False) -> None:
+    """Apply this request's "malformed" / "truncated" fault to a successful response body."""
+    from flask import request
+
+    fault = request.environ.get("fakeats.fault")
+    if fault is None or fault.kind not in ("malformed", "truncated"):
+        return
+    if response.status_code != 200 or (json_only and not response.is_json):
+        return
+    data = response.get_data()
+    response.set_data(broken if fault.kind == "malformed" else data[: max(1, len(data) // 2)])
+
+
+def record_request(requests: list[RecordedRequest], lock: Any, response: Any) -> None:
+    """Append the current request and its answer's status to a fake's request log."""
+    from flask import request
+
+    with lock:
+        requests.append(RecordedRequest(
+            method=request.method, path=request.path, query=request.args.to_dict(flat=False),
+            query_string=request.query_string.decode(), headers=dict(request.headers),
+            status=response.status_code))
+
