@@ -801,6 +801,10 @@ class BulkJob(Base):
     # {"skipped": [{"person_id", "reason"}], "reasons": {reason: count}}
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # the people resolved when the job started, in order (a resumed job goes on from ``processed``)
+    person_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # renewed as the job works; a job left running or queued whose heartbeat went stale is resumed
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = _created()
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -81,6 +82,25 @@ def rebuild_index(svc: Services):
     return rebuild(svc.session_factory, svc.backend)
 
 
+def resume_bulk_jobs(svc: Services, *, every: float = 60.0, stop: threading.Event | None = None
+                     ) -> None:
+    """Loop for a serving process: pick up bulk jobs a stopped process left half done.
+
+    Checks at once and then every ``every`` seconds until ``stop`` is set; several serving
+    processes may all run it (a job is claimed by exactly one).
+    """
+    from rediscover.web.bulk import resume_interrupted
+
+    stop = stop or threading.Event()
+    while True:
+        try:
+            resume_interrupted(svc)
+        except Exception:  # a database hiccup must not end the loop
+            log.exception("resuming bulk jobs failed")
+        if stop.wait(every):
+            return
+
+
 def describe_run(name: str, run: SyncRun) -> str:
     """One line for operators: outcome, counts, requests, and the error if any."""
     counts = ", ".join(f"{k} {v}" for k, v in (run.counts or {}).items() if not isinstance(v, dict))
@@ -97,8 +117,13 @@ def describe_index(stats) -> str:
 
 
 def serve_app(app: Flask, host: str, port: int) -> None:
-    """Serve ``app`` with Werkzeug's threaded server (put a real WSGI server in front at scale)."""
+    """Serve ``app`` with Werkzeug's threaded server (put a real WSGI server in front at scale).
+
+    The process also finishes bulk adds that a restart cut off (``resume_bulk_jobs``).
+    """
     from werkzeug.serving import run_simple
 
+    threading.Thread(target=resume_bulk_jobs, args=(app.extensions["rediscover"],),
+                     name="bulk-resume", daemon=True).start()
     log.info("serving", extra={"host": host, "port": port})
     run_simple(host, port, app, threaded=True, use_reloader=False)

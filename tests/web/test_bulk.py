@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 from flask import Flask, request
@@ -215,3 +216,115 @@ def test_csv_export_lists_the_people_and_is_audited(client, svc, acme):
     events = client.get("/api/v1/admin/audit", headers=bearer(acme["admin"]["token"])).get_json()["events"]
     assert [e["action"] for e in events[:2]] == ["export", "enroll"]
     assert sorted(events[1]["details"]["added"]) == sorted([pid(svc, SOFIA), pid(svc, AISHA)])
+
+
+class Killed(BaseException):
+    """Stands in for the process dying: not an ``Exception``, so no handler marks the job failed."""
+
+
+def kill_on_call(monkeypatch, module, name: str, call: int) -> None:
+    """Make ``module.name`` die on its ``call``-th call (earlier calls run for real)."""
+    real, calls = getattr(module, name), []
+
+    def dying(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, dying)
+
+
+def enrolled(svc, sequence_id: int) -> list[int]:
+    with svc.session_factory() as session:
+        return sorted(session.scalars(select(Enrollment.person_id).where(Enrollment.sequence_id == sequence_id)))
+
+
+def test_a_job_cut_off_mid_way_is_resumed_from_its_last_chunk(client, svc, acme, monkeypatch):
+    from rediscover.core.models import AuditEvent, BulkJob
+    from rediscover.web import bulk
+
+    token = acme["manager"]["token"]
+    first, last = pid(svc, SOFIA), pid(svc, AISHA)  # the two the manager may add: one each side of the cut
+    everyone = {"person_ids": [first] + [p for p in all_people(svc) if p not in (first, last)] + [last]}
+    reference = new_sequence(client, token)
+    expected = add(client, token, reference["id"], everyone).get_json()["job"]
+    seq = client.post("/api/v1/sequences", json={"name": "Resumed"}, headers=bearer(token)).get_json()
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    kill_on_call(monkeypatch, bulk, "_add_chunk", 3)
+    with pytest.raises(Killed):
+        add(client, token, seq["id"], everyone)
+    with svc.session_factory() as session:
+        [job] = session.scalars(select(BulkJob).where(BulkJob.sequence_id == seq["id"])).all()
+        assert job.status == "running" and job.processed == 4 and job.total == len(everyone["person_ids"])
+    partial = enrolled(svc, seq["id"])
+    monkeypatch.undo()
+    assert bulk.resume_interrupted(svc) == []  # its heartbeat is fresh: it may still be running
+    assert bulk.resume_interrupted(svc, stale_after=timedelta(0)) == [job.id]
+    assert bulk.resume_interrupted(svc, stale_after=timedelta(0)) == []  # done: nothing left
+    done = client.get(f"/api/v1/bulk-jobs/{job.id}", headers=bearer(token)).get_json()["job"]
+    assert partial == [first] and enrolled(svc, seq["id"]) == enrolled(svc, reference["id"]) == sorted([first, last])
+    assert {k: done[k] for k in ("status", "total", "processed", "added", "already_there", "skipped",
+                                 "skipped_reasons")} == \
+        {k: expected[k] for k in ("status", "total", "processed", "added", "already_there", "skipped",
+                                  "skipped_reasons")}
+    with svc.session_factory() as session:
+        audits = session.scalars(select(AuditEvent).where(AuditEvent.target == f"sequence:{seq['id']}")).all()
+    assert len(audits) == 1 and sorted(audits[0].details["added"]) == enrolled(svc, seq["id"])
+
+
+def test_a_job_cut_off_while_delivering_sends_each_person_once(client, svc, acme, monkeypatch):
+    from rediscover.web import bulk
+
+    receiver = Receiver([])
+    try:
+        token = acme["manager"]["token"]
+        seq = new_sequence(client, token, webhook_url=f"{receiver.url}/hook")
+        monkeypatch.setattr(bulk, "WEBHOOK_BATCH", 1)
+        kill_on_call(monkeypatch, webhooks, "deliver", 1)  # the 1st delivery is created, not sent
+        with pytest.raises(Killed):
+            add(client, token, seq["id"], {"person_ids": [pid(svc, SOFIA), pid(svc, AISHA)]})
+        assert receiver.received == []
+        monkeypatch.undo()
+        [job_id] = bulk.resume_interrupted(svc, stale_after=timedelta(0))
+    finally:
+        receiver.stop()
+    sent = [p["person_id"] for _, body in receiver.received for p in json.loads(body)["people"]]
+    assert len(sent) == 2 and sorted(sent) == enrolled(svc, seq["id"])
+    with svc.session_factory() as session:
+        deliveries = session.scalars(select(WebhookDelivery).where(WebhookDelivery.bulk_job_id == job_id)).all()
+    assert [d.status for d in deliveries] == ["delivered"] * len(sent)
+
+
+def test_an_interrupted_job_whose_owner_left_is_failed_not_resumed(client, svc, acme, monkeypatch):
+    from rediscover.core.models import BulkJob, User
+    from rediscover.web import bulk
+
+    token = acme["manager"]["token"]
+    seq = new_sequence(client, token)
+    kill_on_call(monkeypatch, bulk, "_add_chunk", 1)
+    with pytest.raises(Killed):
+        add(client, token, seq["id"], {"person_ids": [pid(svc, SOFIA)]})
+    monkeypatch.undo()
+    with svc.session_factory.begin() as session:
+        session.get(User, acme["manager"]["id"]).active = False
+    assert bulk.resume_interrupted(svc, stale_after=timedelta(0)) == []
+    with svc.session_factory() as session:
+        [job] = session.scalars(select(BulkJob).where(BulkJob.sequence_id == seq["id"])).all()
+    assert job.status == "failed" and "can no longer sign in" in job.error and enrolled(svc, seq["id"]) == []
+
+
+def test_the_serving_loop_resumes_interrupted_jobs(client, svc, acme, monkeypatch):
+    from rediscover.web import bulk
+
+    token = acme["manager"]["token"]
+    seq = new_sequence(client, token)
+    kill_on_call(monkeypatch, bulk, "_add_chunk", 1)
+    with pytest.raises(Killed):
+        add(client, token, seq["id"], {"person_ids": [pid(svc, SOFIA)]})
+    monkeypatch.undo()
+    monkeypatch.setattr(bulk, "STALE_AFTER", timedelta(0))
+    stop = threading.Event()
+    stop.set()  # one pass, then return
+    jobs.resume_bulk_jobs(svc, stop=stop)
+    assert enrolled(svc, seq["id"]) == [pid(svc, SOFIA)]
