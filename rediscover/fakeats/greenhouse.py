@@ -16,13 +16,12 @@ import base64
 import binascii
 import json
 import math
-import random
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -431,145 +430,28 @@ def load_fixture_dataset() -> dict[str, Any]:
     return dataset
 
 
-FIRST_NAMES = ("Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jon",
-               "Kira", "Liam", "Maya", "Nils", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tara")
-LAST_NAMES = ("Alvarez", "Brown", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad",
-              "Ito", "Jensen", "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Patel")
-SKILLS = ("Python", "Kafka", "Go", "Rust", "Java", "Kotlin", "SQL", "Spark", "Airflow",
-          "Kubernetes", "React", "TypeScript", "Terraform", "Figma", "dbt", "Scala")
-JOB_TITLES = ("Backend Engineer", "Data Engineer", "SRE", "Frontend Engineer",
-              "Product Designer", "Engineering Manager", "ML Engineer", "Security Engineer")
-STAGE_NAMES = ("Application Review", "Recruiter Phone Screen", "Technical Phone Screen",
-               "Take Home Test", "Onsite Interview", "Offer")
-RATINGS = ("strong_no", "no", "yes", "strong_yes", "no_decision")
-
-
-def generate_dataset(candidates: int = 300, *, seed: int = 0,
+def generate_dataset(candidates: int, *, seed: int = 7,
                      now: datetime = datetime(2024, 5, 20, tzinfo=timezone.utc)) -> dict[str, Any]:
-    """A consistent synthetic v3 dataset of ``candidates`` people (for load tests and demos).
+    """The shared logical dataset rendered as v3 and cut to ``candidates`` candidates.
 
-    Roughly: 10% without applications, 5% prospects, 5% hired, 20% in process, the rest
-    rejected after a few stages; one resume PDF per candidate; every 7th job confidential.
+    ``now`` ends its history (before the sync tests' clock starts). Rows that belong to a dropped
+    candidate (applications and what hangs off them, attachments and their files, tags applied)
+    go with it, so the result is consistent.
     """
-    rng = random.Random(seed)
-    data: dict[str, Any] = {name: [] for name in LIST_RESOURCES}
-    _gen_reference(data, rng, jobs=max(3, candidates // 25), now=now)
-    data["files"] = {}
-    for i in range(candidates):
-        _gen_candidate(data, rng, 90_000_001 + i, now=now)
-    return data
+    from rediscover.fakeats.dataset import generate
+    from rediscover.fakeats.greenhouse_render import render_greenhouse
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _gen_reference(data: dict[str, Any], rng: random.Random, *, jobs: int, now: datetime) -> None:
-    old = _stamp(now - timedelta(days=900))
-    for uid in range(101, 111):
-        data["users"].append({"id": uid, "first_name": FIRST_NAMES[uid % 20],
-                              "last_name": LAST_NAMES[uid % 16], "name": f"User {uid}",
-                              "primary_email": f"user{uid}@acme.example", "site_admin": uid == 101,
-                              "deactivated": False, "created_at": old, "updated_at": old})
-    for rid, (name, key) in enumerate((("Lacking skills", "WE_REJECTED_THEM"),
-                                       ("Hired another candidate", "WE_REJECTED_THEM"),
-                                       ("Compensation", "THEY_REJECTED_US"),
-                                       ("Accepted another offer", "THEY_REJECTED_US"),
-                                       ("Hiring freeze", "NONE_SPECIFIED")), start=9001):
-        data["rejection_reasons"].append({"id": rid, "name": name, "type": {
-            "id": rid, "key": key, "name": key.replace("_", " ").title()},
-            "created_at": old, "updated_at": old})
-    for sid, name in enumerate(("LinkedIn", "Referral", "Indeed", "Careers page", "Agency"), 1):
-        data["sources"].append({"id": sid, "name": name, "type": {"id": sid, "name": "Other"},
-                                "created_at": old, "updated_at": old})
-    for j in range(jobs):
-        _gen_job(data, rng, 4001 + j, confidential=j % 7 == 6, stamp=old)
-
-
-def _gen_job(data: dict[str, Any], rng: random.Random, job_id: int, *, confidential: bool,
-             stamp: str) -> None:
-    data["jobs"].append({"id": job_id, "name": JOB_TITLES[job_id % len(JOB_TITLES)],
-                         "requisition_id": f"REQ-{job_id}", "confidential": confidential,
-                         "status": rng.choice(("open", "closed")), "opened_at": stamp,
-                         "closed_at": None, "created_at": stamp, "updated_at": stamp})
-    for k, name in enumerate(STAGE_NAMES):
-        data["job_interview_stages"].append({"id": job_id * 100 + k, "job_id": job_id,
-                                             "name": name, "sort_order": k, "active": True,
-                                             "created_at": stamp, "updated_at": stamp})
-    manager, recruiter = 102 + job_id % 4, 106 + job_id % 4
-    data["job_hiring_managers"].append({"id": job_id * 10, "job_id": job_id, "user_id": manager,
-                                        "created_at": stamp, "updated_at": stamp})
-    data["job_owners"].append({"id": job_id * 10, "job_id": job_id, "user_id": recruiter,
-                               "type": "recruiter", "responsible": True,
-                               "created_at": stamp, "updated_at": stamp})
-    data["user_job_permissions"].append({"id": job_id * 10, "job_id": job_id,
-                                         "user_id": 110, "role_id": 1, "automated": False,
-                                         "created_at": stamp, "updated_at": stamp})
-
-
-def _gen_candidate(data: dict[str, Any], rng: random.Random, cid: int, *, now: datetime) -> None:
-    created = now - timedelta(days=rng.randint(30, 800), seconds=rng.randint(0, 86_400))
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    skills = rng.sample(SKILLS, 3)
-    data["candidates"].append({
-        "id": cid, "first_name": first, "last_name": last, "company": "Example Co",
-        "title": rng.choice(JOB_TITLES), "private": rng.random() < 0.03, "can_email": True,
-        "email_addresses": [{"value": f"{first}.{last}.{cid}@example.com", "type": "personal"}],
-        "phone_numbers": [], "addresses": [{"value": "Berlin, Germany", "type": "home"}],
-        "tags": skills[:2], "created_at": _stamp(created),
-        "updated_at": _stamp(created + timedelta(days=20)),
-        "last_activity_at": _stamp(created + timedelta(days=20)),
-    })
-    kind = rng.random()
-    if kind < 0.10:
-        return
-    app_id = cid - 90_000_000 + 70_000_000
-    job = rng.choice(data["jobs"])
-    status = ("prospect" if kind < 0.15 else "hired" if kind < 0.20
-              else "in_process" if kind < 0.40 else "rejected")
-    _gen_application(data, rng, cid, app_id, job, status, created)
-    data["attachments"].append({
-        "id": 5_000_000 + cid - 90_000_000, "candidate_id": cid,
-        "application_id": None if status == "prospect" else app_id,
-        "filename": f"{first}_{last}_resume.pdf", "type": "resume", "url": "",
-        "created_at": _stamp(created), "updated_at": _stamp(created)})
-    data["files"][5_000_000 + cid - 90_000_000] = make_pdf(
-        (f"{first} {last}", " ".join(skills) + " engineering"))
-
-
-def _gen_application(data: dict[str, Any], rng: random.Random, cid: int, app_id: int,
-                     job: dict[str, Any], status: str, created: datetime) -> None:
-    prospect = status == "prospect"
-    furthest = 0 if prospect else rng.randint(0, len(STAGE_NAMES) - 1)
-    done = created + timedelta(days=7 * (furthest + 1))
-    stage_id = job["id"] * 100 + furthest
-    data["applications"].append({
-        "id": app_id, "candidate_id": cid, "prospect": prospect,
-        "job_id": None if prospect else job["id"],
-        "status": "in_process" if prospect else status,
-        "job_interview_stage_id": stage_id if status == "in_process" else None,
-        "stage_name": None if prospect else STAGE_NAMES[furthest],
-        "source_id": rng.randint(1, 5),
-        "rejection_reason_id": rng.randint(9001, 9005) if status == "rejected" else None,
-        "rejected_at": _stamp(done) if status == "rejected" else None,
-        "last_activity_at": _stamp(done), "location_address": "Remote",
-        "created_at": _stamp(created), "updated_at": _stamp(done)})
-    if prospect:
-        return
-    for k in range(furthest + 1):
-        entered = created + timedelta(days=7 * k)
-        data["application_stages"].append({
-            "id": app_id * 10 + k, "application_id": app_id, "job_interview_stage_id":
-            job["id"] * 100 + k, "entered_at": _stamp(entered),
-            "exited_at": _stamp(entered + timedelta(days=7)) if k < furthest else None,
-            "current": k == furthest, "created_at": _stamp(entered),
-            "updated_at": _stamp(entered + timedelta(days=7))})
-    for n in range(rng.randint(0, 3)):
-        data["scorecards"].append({
-            "id": app_id * 10 + n, "application_id": app_id, "interviewer_id": 102 + n,
-            "candidate_rating": rng.choice(RATINGS), "status": "complete",
-            "interviewed_at": _stamp(done), "submitted_at": _stamp(done),
-            "created_at": _stamp(done), "updated_at": _stamp(done)})
+    rendered = render_greenhouse(generate(candidates, seed=seed, now=now))  # people may have 2 records
+    rendered["candidates"] = rendered["candidates"][:candidates]
+    kept = {c["id"] for c in rendered["candidates"]}
+    for name in ("applications", "applied_candidate_tags", "attachments", "offers"):
+        rendered[name] = [r for r in rendered[name] if r["candidate_id"] in kept]
+    apps = {a["id"] for a in rendered["applications"]}
+    for name in ("application_stages", "scorecards", "rejection_details"):
+        rendered[name] = [r for r in rendered[name] if r["application_id"] in apps]
+    files = {a["id"] for a in rendered["attachments"]}
+    rendered["files"] = {k: v for k, v in rendered["files"].items() if k in files}
+    return rendered
 
 
 # ---------------------------------------------------------------------- webhooks

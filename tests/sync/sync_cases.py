@@ -85,7 +85,7 @@ GREENHOUSE = AtsCase(
     make_app=fake_gh.create_app,
     state_of=fake_gh.get_state,
     fixture_dataset=fake_gh.load_fixture_dataset,
-    generated_dataset=lambda n: fake_gh.generate_dataset(n, seed=7),
+    generated_dataset=fake_gh.generate_dataset,
     connection_fields=lambda base: {
         "base_url": f"{base}/v3", "token_url": f"{base}/token",
         "credentials": {"client_id": fake_gh.FIXTURE_CLIENT_ID,
