@@ -220,6 +220,64 @@ class ClientCredentialsAuth(httpx.Auth):
         self._expires_at = self.clock() + float(body.get("expires_in") or 3600)
 
 
+class SamlBearerAuth(ClientCredentialsAuth):
+    """OAuth 2.0 SAML bearer (SAP SuccessFactors): an assertion from the IdP, then a token.
+
+    The assertion comes from SuccessFactors' own IdP endpoint (``POST /oauth/idp`` with the
+    client id, the acting user and the OAuth client's registered private key), so no XML
+    signing happens here; it is exchanged at ``/oauth/token`` with ``company_id``. Tokens are
+    cached and refreshed once on a 401, exactly like client credentials.
+    """
+
+    GRANT_TYPE = "urn:ietf:params:oauth:grant-type:saml2-bearer"
+
+    def __init__(
+        self,
+        token_url: str,
+        idp_url: str,
+        *,
+        client_id: str,
+        company_id: str,
+        user_id: str,
+        private_key: str,
+        ats: str,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(token_url, client_id, "", ats=ats, clock=clock)
+        self.idp_url = idp_url
+        self._idp_form = {"client_id": client_id, "user_id": user_id, "token_url": token_url,
+                          "private_key": private_key}
+        self.form = {"company_id": company_id, "client_id": client_id,
+                     "grant_type": self.GRANT_TYPE}
+
+    def _refresh(self) -> Generator[httpx.Request, httpx.Response, None]:
+        self.token_requests += 1
+        idp = yield httpx.Request("POST", self.idp_url, data=self._idp_form)
+        idp.read()
+        assertion = self._assertion(idp)
+        response = yield httpx.Request("POST", self.token_url,
+                                       data={**self.form, "assertion": assertion},
+                                       headers={"Accept": "application/json"})
+        response.read()
+        self._store(response)
+
+    def _assertion(self, response: httpx.Response) -> str:
+        where = _safe_url(self.idp_url)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetryableSyncError(
+                f"{self.ats}: SAML IdP {where} answered HTTP {response.status_code}",
+                ats=self.ats, status=response.status_code, url=where,
+                retry_after=_retry_after(response.headers, self.clock))
+        assertion = response.text.strip()
+        if response.status_code != 200 or not assertion:
+            raise FatalSyncError(
+                f"{self.ats}: SAML IdP {where} refused to issue an assertion: HTTP "
+                f"{response.status_code}; check client_id, user_id and the private key "
+                f"registered for the OAuth client", ats=self.ats, status=response.status_code,
+                url=where)
+        return assertion
+
+
 class ApiClient:
     """GET JSON pages and download files, paced, retried and counted."""
 
@@ -395,7 +453,8 @@ class ApiClient:
 
 
 def basic_auth(username: str, password: str) -> httpx.Auth:
-    """HTTP Basic credentials (Workday RaaS with an Integration System User)."""
+    """HTTP Basic credentials (Workday RaaS with an Integration System User; SuccessFactors
+    ``user@company``): no refresh, a 401 is final."""
     return httpx.BasicAuth(username, password)
 
 
@@ -568,5 +627,6 @@ __all__ = [
     "XmlResponse",
     "basic_auth",
     "RateLimitPacer",
+    "SamlBearerAuth",
     "make_client",
 ]

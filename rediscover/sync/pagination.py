@@ -6,8 +6,10 @@ exactly, send no other query parameter with a cursor, and stop when there is no 
 
 Lever and SmartRecruiters put the cursor in the body instead (``{"data", "next",
 "hasNext"}`` / ``{"content", "nextPageId"}``) and want it back as one query parameter with
-every other parameter kept identical (``BodyCursorPaginator``). Either way a page's
-``next_url`` is a complete URL, so checkpoints resume the same way for every vendor.
+every other parameter kept identical (``BodyCursorPaginator``). SAP SuccessFactors (OData
+v2) puts a complete next-page URL in the body, ``d.__next`` with an opaque ``$skiptoken``,
+followed verbatim (``ODataPaginator``). Either way a page's ``next_url`` is a complete URL, so
+checkpoints resume the same way for every vendor.
 """
 from __future__ import annotations
 
@@ -146,6 +148,30 @@ class BodyCursorPaginator(LinkHeaderPaginator):
         return Page(url=response.url, items=items,
                     next_url=_with_param(response.url, self.cursor_param, str(cursor))
                     if more else None)
+
+
+class ODataPaginator(LinkHeaderPaginator):
+    """Follow ``d.__next`` (OData v2 verbose JSON) verbatim until it is absent.
+
+    The ``$skiptoken`` inside changes every page and goes back exactly as given, like a
+    Harvest cursor. The link is in the body, so an unreadable page ends the window there
+    (recorded; the window is read again next time).
+    """
+
+    def _fetch(self, client: ApiClient, url: str, query: dict[str, str] | None) -> Page:
+        try:
+            response = client.get_json(url, params=query, expect=dict)
+        except MalformedBodyError as exc:
+            return Page(url=exc.url or url, error=exc)
+        body = response.data.get("d")
+        items = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return Page(url=response.url, error=MalformedBodyError(
+                f"{client.ats}: GET {_path_of(response.url)} has no d.results list",
+                ats=client.ats, status=response.status, url=response.url))
+        next_url = body.get("__next")
+        return Page(url=response.url, items=items,
+                    next_url=urljoin(response.url, next_url) if next_url else None)
 
 
 def _with_param(url: str, name: str, value: str) -> str:

@@ -108,6 +108,9 @@ class CandidateRecord:
     company: str | None = None
     title: str | None = None
     location: str | None = None
+    # Where the newest work entry is, for ATSs that may have no location of the person's own
+    # (SuccessFactors): the indexer falls back to it and marks the result derived.
+    work_location: str | None = None
     is_private: bool = False
     can_email: bool = True
     anonymized: bool = False

@@ -106,13 +106,15 @@ SWEPT_MODELS: dict[type, type] = {
 }
 IN_CHUNK = 500  # ids per IN (...) lookup
 ANONYMIZED_NAME = "Anonymized"  # what an anonymised record's first name becomes (Greenhouse)
-# Tallies of records that come nested in another resource's rows (SOAP candidates).
+# Tallies of records that come nested in another resource's rows (SOAP candidates, OData
+# applications with their status history).
 NESTED_TALLIES: dict[type, str] = {
     UserRecord: "users", JobTeamMemberRecord: "job_team", SourceRecord: "sources",
     RejectionReasonRecord: "rejection_reasons", StageRecord: "stages",
     CandidateRecord: "candidates", ApplicationRecord: "applications",
     AttachmentRecord: "attachments", ScorecardRecord: "scorecards",
     StageEventRecord: "application_stages", OfferRecord: "offers", JobRecord: "jobs",
+    RejectionDetailRecord: "rejection_details",
 }
 
 
@@ -784,8 +786,9 @@ class _Writer:
         """Upsert a candidate with its emails, phones and tags."""
         cand, outcome = self._upsert(Candidate, rec.remote_id, {
             "first_name": rec.first_name, "last_name": rec.last_name, "company": rec.company,
-            "title": rec.title, "location": rec.location, "is_private": rec.is_private,
-            "can_email": rec.can_email, "anonymized": rec.anonymized, "url": rec.url,
+            "title": rec.title, "location": rec.location, "work_location": rec.work_location,
+            "is_private": rec.is_private, "can_email": rec.can_email,
+            "anonymized": rec.anonymized, "url": rec.url,
             "remote_created_at": rec.created_at, "remote_updated_at": rec.updated_at,
             "last_activity_at": rec.last_activity_at})
         children = [

@@ -70,6 +70,7 @@ class Resource:
     also: tuple[type, ...] = ()  # other record types ``to_record`` returns
     # (adapter, client, raw row) -> the row with its linked details added
     expand: Callable[[Any, ApiClient, dict[str, Any]], dict[str, Any]] | None = None
+    key: str = "id"  # the raw row's id field (named in failures of rows we could not read)
 
     @property
     def record_types(self) -> tuple[type, ...]:
@@ -161,7 +162,8 @@ class Adapter:
             # A detail we could not read even after retries: skip the row, read it again later.
             raise SkippedRecordError(
                 f"{exc.message} (gave up after {exc.attempts} attempts)",
-                resource=resource.name, remote_id=_remote_id(raw), reread=True) from None
+                resource=resource.name, remote_id=_remote_id(raw, resource.key),
+                reread=True) from None
 
     def to_record(self, resource: Resource, raw: Any) -> Record | tuple[Record, ...]:
         """Turn one raw row into a record; a row we cannot read raises ``SkippedRecordError``."""
@@ -173,7 +175,7 @@ class Adapter:
             raise SkippedRecordError(
                 f"{self.ats}: could not read a {resource.name} row: {type(exc).__name__}: "
                 f"{str(exc)[:120]}",
-                resource=resource.name, remote_id=_remote_id(raw),
+                resource=resource.name, remote_id=_remote_id(raw, resource.key),
             ) from None
 
     # ------------------------------------------------------------------ settings
@@ -228,5 +230,5 @@ def remote_id(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _remote_id(raw: Any) -> str | None:
-    return remote_id(raw.get("id")) if isinstance(raw, dict) else None
+def _remote_id(raw: Any, key: str = "id") -> str | None:
+    return remote_id(raw.get(key)) if isinstance(raw, dict) else None
