@@ -64,11 +64,42 @@ SMARTRECRUITERS: dict[str, str] = {
     "offered": "offer",
 }
 
+# SuccessFactors pipeline statuses (``JobApplicationStatus.appStatusName``) are configured per
+# status set; these are the system statuses SAP adds to every set (KBA 2528046/2637905) and the
+# usual template names. "Interview" in an RCM template follows the phone screen, so it is the
+# hiring manager's round; "Hired" is past the offer and never below it.
+SUCCESSFACTORS: dict[str, str] = {
+    "default": "application_review",
+    "new application": "application_review",
+    "forwarded": "application_review",
+    "invited to apply": "application_review",
+    "phone screen": "recruiter_screen",
+    "interview": "hiring_manager_screen",
+    "final interview": "onsite",
+    "offer": "offer",
+    "hired": "offer",
+}
+
+# SuccessFactors has no rejection-reason entity: a disqualified pipeline status *is* the
+# reason. Statuses with these names are never stages (the system ones SAP adds to every set);
+# a connection lists its own with the ``disqualified_statuses`` setting. Whatever the name,
+# the status a disqualified or withdrawn application ends in is read as its reason.
+SUCCESSFACTORS_DISQUALIFIED: frozenset[str] = frozenset({
+    "auto-disqualified",
+    "withdrawn by candidate",
+    "requisition closed",
+    "hired on other requisition",
+    "deleted on demand by candidate",
+    "deleted on demand by admin",
+    "declined dpcs",
+})
+
 DEFAULT_STAGE_MILESTONES: dict[str, dict[str, str]] = {
     "greenhouse": GREENHOUSE,
     "workday": WORKDAY,
     "lever": LEVER,
     "smartrecruiters": SMARTRECRUITERS,
+    "successfactors": SUCCESSFACTORS,
 }
 
 

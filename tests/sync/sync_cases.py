@@ -5,8 +5,9 @@ its fake server, the connection fields pointing at it, and how to poke its data.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +19,8 @@ from rediscover.fakeats.dataset import generate
 from rediscover.fakeats.workday_render import render_workday
 from rediscover.fakeats import lever as fake_lever
 from rediscover.fakeats import smartrecruiters as fake_sr
+from rediscover.fakeats import successfactors as fake_sf
+from rediscover.fakeats.successfactors_render import render_successfactors
 from rediscover.fakeats.server import FaultPlan, RecordedRequest
 
 
@@ -247,4 +250,58 @@ SMARTRECRUITERS = AtsCase(
     reference_resource="jobs",
 )
 
-CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER, SMARTRECRUITERS)
+
+def _sf_window(request: RecordedRequest) -> tuple[datetime, datetime] | None:
+    found = re.findall(r"lastModifiedDateTime (ge|le) datetimeoffset'([^']+)'",
+                       request.param("$filter") or "")
+    bounds = {op: datetime.fromisoformat(value.replace("Z", "+00:00")) for op, value in found}
+    return (bounds["ge"], bounds["le"]) if bounds else None
+
+
+def _sf_generated(n: int) -> dict[str, Any]:
+    """Exactly ``n`` generated people, their histories ending before the suite's clock."""
+    ds = generate(n, seed=7, now=datetime(2024, 5, 20, tzinfo=timezone.utc))
+    keep = {p.id for p in ds.people[:n]}
+    apps = [a for a in ds.applications if a.person_id in keep]
+    app_ids = {a.id for a in apps}
+    return render_successfactors(replace(
+        ds, people=ds.people[:n], applications=apps,
+        scorecards=[c for c in ds.scorecards if c.application_id in app_ids],
+        resumes=[r for r in ds.resumes if r.person_id in keep],
+        offers=[o for o in ds.offers if o.application_id in app_ids]))
+
+
+SF_ENTITY_SETS = {"candidates": "Candidate", "applications": "JobApplication",
+                  "jobs": "JobRequisition", "scorecards": "JobApplicationInterview",
+                  "attachments": "Attachment", "statuses": "JobApplicationStatus"}
+
+SUCCESSFACTORS = AtsCase(
+    ats="successfactors",
+    make_app=fake_sf.create_app,
+    state_of=fake_sf.get_state,
+    fixture_dataset=fake_sf.load_fixture_dataset,
+    generated_dataset=_sf_generated,
+    connection_fields=lambda base: {
+        "base_url": f"{base}/odata/v2",
+        "credentials": {"company_id": fake_sf.FIXTURE_COMPANY_ID,
+                        "client_id": fake_sf.FIXTURE_CLIENT_ID,
+                        "user_id": fake_sf.FIXTURE_USER_ID,
+                        "private_key": fake_sf.FIXTURE_PRIVATE_KEY},
+    },
+    # "" (the prefix random faults aim at) is every OData path, single Attachment reads too.
+    list_path=lambda resource: "/odata/v2/" + SF_ENTITY_SETS.get(resource, resource),
+    candidate_ids=lambda data: {str(c["candidateId"]) for c in data["Candidate"]},
+    touch_candidate=lambda state, rid: state.update("Candidate", rid,
+                                                    currentTitle="Principal Engineer"),
+    delete_candidate=lambda state, rid: state.delete_candidate(rid),
+    window_of=_sf_window,
+    is_cursor_request=lambda r: "$skiptoken" in r.query,
+    token_path="/oauth/token",
+    advertises_budget=False,  # SF publishes no rate-limit headers: 429 + Retry-After only
+    cursor_in_body=True,
+    secret_credential="private_key",
+    auth_hint="company_id",
+    window_seconds=60,
+)
+
+CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER, SMARTRECRUITERS, SUCCESSFACTORS)

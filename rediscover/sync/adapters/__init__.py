@@ -14,6 +14,7 @@ ADAPTERS: dict[str, str] = {
     "workday": "rediscover.sync.adapters.workday:WorkdayAdapter",
     "lever": "rediscover.sync.adapters.lever:LeverAdapter",
     "smartrecruiters": "rediscover.sync.adapters.smartrecruiters:SmartRecruitersAdapter",
+    "successfactors": "rediscover.sync.adapters.successfactors:SuccessFactorsAdapter",
 }
 
 
