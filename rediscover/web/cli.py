@@ -41,6 +41,14 @@ CONNECT_DEFAULTS = {
     },
     # Per tenant: --base-url (and --token-url for OAuth) are required.
     ATS.WORKDAY: {"base_url": None, "token_url": None},
+    # Per data centre: --base-url is required; the token URL is the API server's /oauth/token.
+    ATS.SUCCESSFACTORS: {"base_url": None, "token_url": None},
+}
+# What --base-url looks like where the vendor has no single API host.
+BASE_URL_FORMS = {
+    ATS.WORKDAY: "the tenant's endpoint, https://HOST/ccx/service/TENANT/Recruiting/v42.0",
+    ATS.SUCCESSFACTORS: "the data centre's API server, e.g. https://api4.successfactors.com"
+                        "/odata/v2 (SAP's list of API servers; not the web host)",
 }
 # Which credential sets each ATS accepts (any one complete set will do), by CLI flag.
 CONNECT_CREDENTIALS: dict[ATS, tuple[tuple[str, ...], ...]] = {
@@ -49,7 +57,12 @@ CONNECT_CREDENTIALS: dict[ATS, tuple[tuple[str, ...], ...]] = {
     ATS.SMARTRECRUITERS: (("api_key",), ("client_id", "client_secret")),
     # An Integration System User (WS-Security), or an OAuth API client for integrations.
     ATS.WORKDAY: (("username", "password"), ("client_id", "client_secret", "refresh_token")),
+    # OAuth 2.0 SAML bearer (the supported integration flow), or HTTP Basic user@company.
+    ATS.SUCCESSFACTORS: (("company_id", "client_id", "user_id", "private_key"),
+                         ("company_id", "username", "password")),
 }
+# Credentials whose flag is not --NAME.
+FLAG_NAMES = {"private_key": "--private-key-file"}
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
@@ -75,14 +88,22 @@ def main() -> None:
 @click.option("--token-url", help="OAuth token URL (default: the vendor's own).")
 @click.option("--client-id", help="OAuth client id (or REDISCOVER_<ATS>_CLIENT_ID).")
 @click.option("--client-secret", help="OAuth client secret (or REDISCOVER_<ATS>_CLIENT_SECRET).")
-@click.option("--user-id", help="Greenhouse: the user id the calls act as (OAuth 'sub').")
+@click.option("--user-id", help="Greenhouse: the user id the calls act as (OAuth 'sub'); "
+                                "SuccessFactors: the user the SAML assertion names.")
 @click.option("--webhook-secret", envvar="REDISCOVER_GREENHOUSE_WEBHOOK_SECRET",
               help="Greenhouse: the secret key of the webhooks pointed at "
                    "/webhooks/greenhouse/NAME (kept if omitted).")
 @click.option("--refresh-token", help="Workday OAuth: the integration's non-expiring refresh "
                                       "token (or REDISCOVER_WORKDAY_REFRESH_TOKEN).")
-@click.option("--username", help="Workday: the Integration System User, as user@tenant.")
-@click.option("--password", help="Workday: the ISU's password (or REDISCOVER_WORKDAY_PASSWORD).")
+@click.option("--username", help="Workday: the Integration System User, as user@tenant; "
+                                 "SuccessFactors Basic: the API user (without @company).")
+@click.option("--password", help="Workday ISU or SuccessFactors Basic password "
+                                 "(or REDISCOVER_<ATS>_PASSWORD).")
+@click.option("--company-id", help="SuccessFactors: the company id.")
+@click.option("--private-key-file", "private_key", type=click.File("r"),
+              help="SuccessFactors OAuth: the private key of the X.509 certificate registered "
+                   "for the OAuth client, PEM or base64 (or its text in "
+                   "REDISCOVER_SUCCESSFACTORS_PRIVATE_KEY).")
 @click.option("--api-key", help="Lever API key (HTTP Basic) or SmartRecruiters X-SmartToken "
                                 "(or REDISCOVER_<ATS>_API_KEY).")
 @click.option("--step-history-report", help="Workday: URL or path of the RaaS report of job "
@@ -91,11 +112,14 @@ def connect(ats, name, team, base_url, token_url, step_history_report, webhook_s
             **flags) -> None:
     """Connect an ATS account (or update the connection called NAME)."""
     ats = ATS(ats)
+    if flags.get("private_key") is not None:
+        flags["private_key"] = flags["private_key"].read()
     credentials = _credentials(ats, _with_env(ats, flags))
+    if "private_key" in credentials:
+        credentials["private_key"] = _key_text(credentials["private_key"])
     defaults = CONNECT_DEFAULTS[ats]
     if not (base_url or defaults.get("base_url")):
-        raise click.UsageError(f"{ats} needs --base-url (the tenant's endpoint, "
-                               f"https://HOST/ccx/service/TENANT/Recruiting/v42.0)")
+        raise click.UsageError(f"{ats} needs --base-url ({BASE_URL_FORMS[ats]})")
     settings = {"step_history_report": step_history_report} if step_history_report else {}
     with services().session_factory.begin() as session:
         existing = session.scalar(select(Connection).where(Connection.name == name))
@@ -115,7 +139,8 @@ def connect(ats, name, team, base_url, token_url, step_history_report, webhook_s
 
 
 # Secrets may come from the environment instead of the command line (shell history).
-SECRET_ENV = ("client_id", "client_secret", "refresh_token", "password", "api_key")
+SECRET_ENV = ("client_id", "client_secret", "refresh_token", "password", "api_key",
+              "private_key")
 
 
 def _with_env(ats: ATS, flags: dict[str, str | None]) -> dict[str, str | None]:
@@ -125,21 +150,27 @@ def _with_env(ats: ATS, flags: dict[str, str | None]) -> dict[str, str | None]:
 
 def _credentials(ats: ATS, flags: dict[str, str | None]) -> dict[str, str]:
     """The first complete credential set ``ats`` accepts, naming what is missing: from the
-    set the flags started, or every set when none was started."""
+    set the flags went furthest in, or every set when none was started."""
     sets = CONNECT_CREDENTIALS[ats]
     for names in sets:
         if all(flags.get(n) for n in names):
             return {n: str(flags[n]) for n in names}
-    started = [names for names in sets if any(flags.get(n) for n in names)]
-    if started:
-        missing = [n for n in started[0] if not flags.get(n)]
+    given = [sum(bool(flags.get(n)) for n in names) for names in sets]
+    if any(given):  # the set most flags were given for (sets may share a flag)
+        missing = [n for n in sets[given.index(max(given))] if not flags.get(n)]
         raise click.UsageError(f"{ats.value} needs {_flag_list(missing)}")
     raise click.UsageError(f"{ats.value} needs {' or '.join(_flag_list(n) for n in sets)}")
 
 
 def _flag_list(names: Iterable[str]) -> str:
-    flags = [f"--{n.replace('_', '-')}" for n in names]
+    flags = [FLAG_NAMES.get(n, f"--{n.replace('_', '-')}") for n in names]
     return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
+
+
+def _key_text(key: str) -> str:
+    """A private key as the one base64 line SuccessFactors' IdP takes (PEM armour dropped)."""
+    return "".join(line.strip() for line in key.splitlines()
+                   if line.strip() and not line.startswith("-----"))
 
 
 def _upsert_connection(session, *, team: Team, name: str, **fields) -> Connection:
