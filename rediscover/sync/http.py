@@ -15,6 +15,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -39,6 +40,7 @@ DEFAULT_WINDOW_SECONDS = 30.0  # Harvest v3: a fixed 30-second window
 PACING_MARGIN_SECONDS = 0.5  # wait this much past the advertised reset (clock skew)
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0  # renew a bearer token this long before it expires
 USER_AGENT = "rediscover-sync/0.1"
+_NO_BODY = object()  # a GET sends none (``None`` is a JSON body too)
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ class XmlResponse:
 
 @dataclass(frozen=True)
 class Download:
-    """A downloaded file: bytes, sha256 hex and the content type the server declared."""
+    """A downloaded file: bytes, sha256 hex, the content type the server declared and the
+    file name its ``Content-Disposition`` gave, if any."""
 
     data: bytes
     sha256: str
     content_type: str | None
+    filename: str | None = None
 
 
 class RateLimitPacer:
@@ -316,6 +320,11 @@ class ApiClient:
         """
         return self._retrying(self._get_json_once, url, params, expect, auth)
 
+    def post_json(self, url: str, body: Any, *, expect: type = object) -> JsonResponse:
+        """POST a JSON body and decode the JSON answer (a search that reads, not a write:
+        transient failures are retried like a GET's)."""
+        return self._retrying(self._get_json_once, url, None, expect, None, body)
+
     def download(self, url: str, *, max_bytes: int) -> Download:
         """GET a file, following redirects, hashing it as it streams in."""
         return self._retrying(self._download_once, url, max_bytes)
@@ -348,23 +357,29 @@ class ApiClient:
             raise
 
     def _get_json_once(self, url: str, params: Mapping[str, str] | None,
-                       expect: type, auth: httpx.Auth | None = None) -> JsonResponse:
+                       expect: type, auth: httpx.Auth | None = None,
+                       body: Any = _NO_BODY) -> JsonResponse:
+        """One GET (or, given a ``body``, one JSON POST) and its decoded answer."""
         self.pacer.before_request()
+        verb = "GET" if body is _NO_BODY else "POST"
         try:
-            response = self.http.get(url, params=params,
-                                     **({"auth": auth} if auth is not None else {}))
+            if body is _NO_BODY:
+                response = self.http.get(url, params=params,
+                                         **({"auth": auth} if auth is not None else {}))
+            else:
+                response = self.http.post(url, json=body)
         except httpx.TransportError as exc:
-            raise self._transport_error(exc, url) from None
+            raise self._transport_error(exc, url, verb) from None
         self.pacer.observe(response.headers)
         final_url = str(response.url)
-        self._raise_for_status(response, final_url)
+        self._raise_for_status(response, final_url, where=f"{verb} {_path(final_url)}")
         try:
             data = response.json()
         except ValueError:  # JSONDecodeError and UnicodeDecodeError both land here
             data = _MALFORMED
         if data is _MALFORMED or not isinstance(data, expect):
             raise MalformedBodyError(
-                f"{self.ats}: GET {_path(final_url)} returned a body that is not the expected JSON "
+                f"{self.ats}: {verb} {_path(final_url)} returned a body that is not the expected JSON "
                 f"({len(response.content)} bytes; truncated or garbled)",
                 ats=self.ats, status=response.status_code, url=final_url, headers=response.headers,
             )
@@ -420,14 +435,16 @@ class ApiClient:
                 self._raise_for_status(response, where)
                 data = _read_capped(response, max_bytes, self.ats, where)
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
+                filename = _disposition_filename(response.headers.get("content-disposition"))
         except httpx.TransportError as exc:
             raise self._transport_error(exc, where) from None
-        return Download(data, hashlib.sha256(data).hexdigest(), content_type or None)
+        return Download(data, hashlib.sha256(data).hexdigest(), content_type or None, filename)
 
-    def _transport_error(self, exc: httpx.TransportError, url: str) -> RetryableSyncError:
+    def _transport_error(self, exc: httpx.TransportError, url: str,
+                         verb: str = "GET") -> RetryableSyncError:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
         return RetryableSyncError(
-            f"{self.ats}: GET {_path(url)} {kind} ({type(exc).__name__})", ats=self.ats, url=url
+            f"{self.ats}: {verb} {_path(url)} {kind} ({type(exc).__name__})", ats=self.ats, url=url
         )
 
     def _raise_for_status(self, response: httpx.Response, url: str, *,
@@ -563,6 +580,16 @@ def _token_refusal(ats: str, where: str, response: httpx.Response) -> str:
         check = "check client_id and client_secret"
     return f"{ats}: token endpoint {where} refused the client credentials: HTTP " \
            f"{response.status_code}{detail}; {check}"
+
+
+def _disposition_filename(value: str | None) -> str | None:
+    """The file name a ``Content-Disposition`` header gives (``filename*`` preferred)."""
+    if not value:
+        return None
+    message = Message()
+    message["content-disposition"] = value
+    name = message.get_filename()
+    return (name.strip() or None) if name else None
 
 
 def _server_detail(response: httpx.Response) -> str:

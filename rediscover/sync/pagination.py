@@ -242,3 +242,72 @@ class PageNumberSoapPaginator:
 
 def _next(query: dict[str, str], number: int) -> str:
     return urlencode({**query, "Page": str(number + 1)})
+
+
+class IdSearchPaginator:
+    """A POSTed search answering ids ascending, at most a fixed number per call (iCIMS).
+
+    The next page is the same search AND-ed with "id greater than the last id seen"; a page
+    with fewer ids than the cap is the last (so a last page of exactly the cap costs one more,
+    empty, call). The adapter builds the body from the page's parameters (``build_body``);
+    the loop, the stop rule and the resumable checkpoint (the parameters plus ``after``, as a
+    query string) live here. An unreadable page ends its window: the next id is in its body.
+
+    Args:
+        build_body: (path, params with maybe ``after``) -> the JSON search body.
+        items_key: the key of the body's id rows (``searchResults``).
+        cap_param: the parameter holding the server's per-call cap (not sent).
+    """
+
+    after_param = "after"
+
+    def __init__(self, build_body: Callable[[str, Mapping[str, str]], Any], *,
+                 items_key: str, cap_param: str) -> None:
+        self.build_body = build_body
+        self.items_key = items_key
+        self.cap_param = cap_param
+
+    def iter_pages(
+        self,
+        client: ApiClient,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        resume_url: str | None = None,
+    ) -> Iterator[Page]:
+        """Yield pages from the first search of ``params`` or from a checkpoint's."""
+        query = dict(parse_qsl(resume_url, keep_blank_values=True)) if resume_url \
+            else dict(params)
+        while True:
+            page = self._fetch(client, path, query)
+            yield page
+            if not page.next_url:
+                return
+            query = dict(parse_qsl(page.next_url, keep_blank_values=True))
+
+    def is_cursor(self, params: Mapping[str, str]) -> bool:
+        """Whether these parameters ask for a page after the first."""
+        return self.after_param in params
+
+    def _fetch(self, client: ApiClient, path: str, query: dict[str, str]) -> Page:
+        key = urlencode(query)
+        try:
+            response = client.post_json(path, self.build_body(path, query), expect=dict)
+        except MalformedBodyError as exc:
+            return Page(url=f"{path}?{key}", error=exc)
+        rows = response.data.get(self.items_key)
+        ids = [row.get("id") for row in rows if isinstance(row, dict)] \
+            if isinstance(rows, list) else None
+        if ids is None or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            return Page(url=f"{path}?{key}", error=MalformedBodyError(
+                f"{client.ats}: POST {_path_of(response.url)} has no {self.items_key!r} list "
+                f"of numeric ids", ats=client.ats, status=response.status, url=response.url))
+        more = bool(ids) and len(ids) >= int(query[self.cap_param])
+        after = max(ids) if ids else None
+        if more and self.after_param in query and after <= int(query[self.after_param]):
+            raise FatalSyncError(
+                f"{client.ats}: search paging does not advance (ids after "
+                f"{query[self.after_param]} start at or below it in {_path_of(response.url)}); "
+                f"stopping", ats=client.ats, url=response.url)
+        return Page(url=f"{path}?{key}", items=rows,
+                    next_url=urlencode({**query, self.after_param: str(after)}) if more else None)
