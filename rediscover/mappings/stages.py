@@ -94,12 +94,35 @@ SUCCESSFACTORS_DISQUALIFIED: frozenset[str] = frozenset({
     "declined dpcs",
 })
 
+# iCIMS recruiting statuses are list nodes configured per customer, labelled "Bin: Status";
+# the stages are the in-process statuses (rejected, withdrawn and hired ones end an
+# application instead). These are the common default labels; the name rules cover the rest
+# (they read the part after the bin first, so "Interview: Onsite" is an onsite).
+ICIMS: dict[str, str] = {
+    "recently applied": "application_review",
+    "sourced: prospect": "application_review",
+    "candidate: new submission": "application_review",
+    "candidate: reviewed": "application_review",
+    "candidate: phone screen": "recruiter_screen",
+    "candidate: recruiter screen": "recruiter_screen",
+    "candidate: hiring manager review": "application_review",
+    "interview: hiring manager interview": "hiring_manager_screen",
+    "interview: phone interview": "hiring_manager_screen",
+    "interview: assessment": "assessment",
+    "interview: onsite interview": "onsite",
+    "interview: final interview": "onsite",
+    "offer: pending approval": "offer",
+    "offer: extended": "offer",
+    "offer: accepted": "offer",
+}
+
 DEFAULT_STAGE_MILESTONES: dict[str, dict[str, str]] = {
     "greenhouse": GREENHOUSE,
     "workday": WORKDAY,
     "lever": LEVER,
     "smartrecruiters": SMARTRECRUITERS,
     "successfactors": SUCCESSFACTORS,
+    "icims": ICIMS,
 }
 
 

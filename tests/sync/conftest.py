@@ -45,7 +45,7 @@ def harness(session_factory, serve, clock) -> Callable[..., SyncHarness]:
     def make(case: AtsCase, dataset: dict[str, Any] | None = None, *,
              settings: dict[str, Any] | None = None, factory: sessionmaker | None = None,
              **options: Any) -> SyncHarness:
-        server = serve(case, dataset, **options)
+        server = serve(case, dataset, **{**case.server_options(settings or {}), **options})
         sf = factory or session_factory
         return SyncHarness(case, server, sf, clock, add_connection(sf, server, **(settings or {})))
 

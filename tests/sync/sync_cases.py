@@ -21,6 +21,7 @@ from rediscover.fakeats import lever as fake_lever
 from rediscover.fakeats import smartrecruiters as fake_sr
 from rediscover.fakeats import successfactors as fake_sf
 from rediscover.fakeats.successfactors_render import render_successfactors
+from rediscover.fakeats import icims as fake_icims
 from rediscover.fakeats.server import FaultPlan, RecordedRequest
 
 
@@ -59,6 +60,12 @@ class AtsCase:
     window_seconds: float = 30  # the vendor's rate-limit window
     upper_bound: bool = True  # incremental windows have an end (SmartRecruiters: after only)
     reference_resource: str = "jobs"  # a resource read before candidates
+    # A last page as long as the page size is not known to be the last (iCIMS search paging
+    # stops on a short page): one more, empty, request follows it.
+    full_page_asks_again: bool = False
+    # Connection settings -> fake-server options, for a vendor whose page size is fixed by
+    # the server (iCIMS: the search cap) rather than asked for in the request.
+    server_options: Callable[[dict[str, Any]], dict[str, Any]] = lambda settings: {}
 
     def resource_name(self, generic: str) -> str:
         """The adapter's resource name for ``candidates``, ``scorecards``, ..."""
@@ -304,4 +311,63 @@ SUCCESSFACTORS = AtsCase(
     window_seconds=60,
 )
 
-CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER, SMARTRECRUITERS, SUCCESSFACTORS)
+# ---------------------------------------------------------------------- iCIMS
+# Searches (POST) list ids; each person, job and workflow is then read on its own. The fake
+# records a search's window and paging filter as query values. Faults aimed at "applications"
+# hit the workflow search, read after people; "scorecards" (iCIMS has none) the first person's
+# resume. The search cap is the server's: the suite's page size becomes the fake's cap.
+ICIMS_API = f"/customers/{fake_icims.CUSTOMER_ID}"
+ICIMS_PATHS = {
+    "candidates": f"{ICIMS_API}/search/people",
+    "jobs": f"{ICIMS_API}/search/jobs",
+    "applications": f"{ICIMS_API}/search/applicantworkflows",
+    "scorecards": f"{ICIMS_API}/people/917/fields/resume/binary",
+    "attachments": f"{ICIMS_API}/people/1101/fields/resume/binary",
+}
+
+
+def _icims_window(request: RecordedRequest) -> tuple[datetime, datetime] | None:
+    low, high = request.param("updated_from"), request.param("updated_to")
+    if not low:
+        return None
+    return (datetime.strptime(low, fake_icims.DATETIME_FORMAT).replace(tzinfo=timezone.utc),
+            datetime.strptime(high, fake_icims.DATETIME_FORMAT).replace(tzinfo=timezone.utc))
+
+
+def _icims_lists(request: Any, path: str) -> bool:
+    return request.method == "POST" and request.url.path == path
+
+
+ICIMS = AtsCase(
+    ats="icims",
+    make_app=fake_icims.create_app,
+    state_of=fake_icims.get_state,
+    # Every profile readable: the secured and vanished ones are tests/sync/test_icims.py's.
+    fixture_dataset=lambda: fake_icims.load_fixture_dataset(unreadable=False),
+    generated_dataset=lambda n: fake_icims.generate_dataset(n, seed=7),
+    connection_fields=lambda base: {
+        "base_url": f"{base}{ICIMS_API}", "token_url": f"{base}/oauth/token",
+        "credentials": {"client_id": fake_icims.FIXTURE_CLIENT_ID,
+                        "client_secret": fake_icims.FIXTURE_CLIENT_SECRET}},
+    list_path=lambda resource: ICIMS_PATHS.get(resource, f"{ICIMS_API}/search/{resource}"),
+    candidate_ids=lambda data: {str(i) for i in data["people"]},
+    touch_candidate=lambda state, rid: state.touch_person(rid, title="Principal Engineer"),
+    delete_candidate=lambda state, rid: state.delete_person(rid),
+    window_of=_icims_window,
+    is_cursor_request=lambda r: r.param("after") is not None,
+    token_path="/oauth/token",
+    page_size_setting="per_page",
+    verb="POST",
+    advertises_budget=False,
+    cursors_expire=False,
+    refusable=("candidates", "applications"),
+    request_lists=_icims_lists,
+    resource_names={"candidates": "people", "applications": "applicantworkflows"},
+    cursor_in_body=True,
+    full_page_asks_again=True,
+    server_options=lambda settings: {"cap": settings["per_page"]} if "per_page" in settings
+    else {},
+)
+
+CASES: tuple[AtsCase, ...] = (GREENHOUSE, WORKDAY, LEVER, SMARTRECRUITERS, SUCCESSFACTORS,
+                              ICIMS)

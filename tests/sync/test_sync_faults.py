@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from sync_support import add_connection, snapshot
 
 from rediscover.core.db import make_engine, sqlite_url
-from rediscover.core.models import Base, SyncFailure
+from rediscover.core.models import Base, Connection, SyncFailure
 from rediscover.sync.runner import run_sync
 
 MAX_RUNS = 25  # syncs a faulty ATS gets to converge (each resumes where the last stopped)
@@ -26,14 +26,18 @@ def _failures(session_factory, run_id: int) -> list[SyncFailure]:
         return list(s.scalars(select(SyncFailure).where(SyncFailure.run_id == run_id)))
 
 
-def _clean_snapshot(case, server, clock) -> dict:
-    """A full sync of what the server holds now, with no faults, into a fresh store."""
+def _clean_snapshot(case, h) -> dict:
+    """A full sync of what the harness's server holds now, with no faults, into a fresh
+    store, with the harness connection's page size (iCIMS: the server's search cap)."""
+    with h.session_factory() as s:
+        settings = s.get(Connection, h.connection_id).settings or {}
+    page_size = {case.page_size_setting: settings.get(case.page_size_setting, 5)}
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(sqlite_url(f"{folder}/clean.sqlite"))
         Base.metadata.create_all(engine)
         clean = sessionmaker(engine, expire_on_commit=False)
-        connection_id = add_connection(clean, server, **{case.page_size_setting: 5})
-        run = run_sync(connection_id, clean, full=True, clock=clock, sleep=clock.sleep)
+        connection_id = add_connection(clean, h.server, **page_size)
+        run = run_sync(connection_id, clean, full=True, clock=h.clock, sleep=h.clock.sleep)
         assert run.status == "succeeded", run.error
         result = snapshot(clean)
         engine.dispose()
@@ -69,7 +73,7 @@ def test_random_faults_end_in_the_store_of_a_clean_sync(case, harness, rate):
     assert faults.injected > 0
     assert any(s > 0 for s in h.clock.sleeps)  # backed off / waited out Retry-After
     faults.clear()
-    assert snapshot(h.session_factory) == _clean_snapshot(case, h.server, h.clock)
+    assert snapshot(h.session_factory) == _clean_snapshot(case, h)
 
 
 def test_a_429_storm_is_waited_out_not_dropped(case, harness):
@@ -82,7 +86,7 @@ def test_a_429_storm_is_waited_out_not_dropped(case, harness):
 
     assert run.status == "succeeded", run.error
     assert h.clock.sleeps.count(4) == 4
-    assert snapshot(h.session_factory) == _clean_snapshot(case, h.server, h.clock)
+    assert snapshot(h.session_factory) == _clean_snapshot(case, h)
 
 
 @pytest.mark.slow
@@ -103,7 +107,7 @@ def test_data_changing_between_page_requests_is_caught_up(case, harness):
     full = h.sync(full=True)
 
     assert first.status == second.status == full.status == "succeeded", full.error
-    assert snapshot(h.session_factory) == _clean_snapshot(case, h.server, h.clock)
+    assert snapshot(h.session_factory) == _clean_snapshot(case, h)
 
 
 def test_timeouts_at_a_rate_are_retried(case, harness):
@@ -119,5 +123,5 @@ def test_timeouts_at_a_rate_are_retried(case, harness):
 
     assert faults.injected > 0
     faults.clear()
-    assert snapshot(h.session_factory) == _clean_snapshot(case, h.server, h.clock)
+    assert snapshot(h.session_factory) == _clean_snapshot(case, h)
     assert runs[-1].status == "succeeded"

@@ -61,8 +61,9 @@ def _kill_after(child: subprocess.Popen, state, requests: int, jitter: float) ->
 
 @pytest.mark.slow
 def test_killed_syncs_resume_to_the_store_of_an_uninterrupted_one(case, serve, tmp_path):
-    server = serve(case, case.generated_dataset(25), clock=time.time, rate_limit=100_000)
     settings = {case.page_size_setting: 5}
+    server = serve(case, case.generated_dataset(25), clock=time.time, rate_limit=100_000,
+                   **case.server_options(settings))
     clean = _store(tmp_path / "clean.sqlite")
     clean_run = run_sync(add_connection(clean, server, **settings), clean, full=True)
     assert clean_run.status == "succeeded", clean_run.error

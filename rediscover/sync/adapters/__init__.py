@@ -15,6 +15,8 @@ ADAPTERS: dict[str, str] = {
     "lever": "rediscover.sync.adapters.lever:LeverAdapter",
     "smartrecruiters": "rediscover.sync.adapters.smartrecruiters:SmartRecruitersAdapter",
     "successfactors": "rediscover.sync.adapters.successfactors:SuccessFactorsAdapter",
+    # iCIMS
+    "icims": "rediscover.sync.adapters.icims:ICIMSAdapter",
 }
 
 
