@@ -46,6 +46,8 @@ Clock = Callable[[], float]
 CUSTOMER_ID = "4321"
 FIXTURE_CLIENT_ID = "rediscover-demo-icims-client"  # a fake server's fake credentials
 FIXTURE_CLIENT_SECRET = "rediscover-demo-icims-secret"
+FIXTURE_USERNAME = "rediscover-integration"  # the integration account, for HTTP Basic
+FIXTURE_PASSWORD = "rediscover-demo-icims-password"
 SEARCH_CAP = 1000
 DAILY_REQUESTS = 10_000
 DAY = 86_400.0
@@ -210,8 +212,8 @@ def _authorized(state: FakeICIMS) -> bool:
     if header.startswith("Bearer "):
         return header[len("Bearer "):] in state.tokens
     auth = request.authorization
-    return auth is not None and (auth.username, auth.password) == (state.client_id,
-                                                                     state.client_secret)
+    return auth is not None and (auth.username, auth.password) == (FIXTURE_USERNAME,
+                                                                     FIXTURE_PASSWORD)
 
 
 def _spend_budget(state: FakeICIMS) -> Response | None:

@@ -81,11 +81,15 @@ class SkippedRecordError(SyncError):
 
     ``reread`` marks a skip that may heal by itself (it refers to a record not stored yet):
     the window holding it is then read again by the next sync instead of being committed.
+    ``gone`` marks a record the ATS listed but then would not show (deleted since, or
+    secured from us): a full listing does not count it as seen, so a stored copy is swept.
     """
 
     def __init__(self, message: str, *, resource: str | None = None,
-                 remote_id: str | None = None, reread: bool = False) -> None:
+                 remote_id: str | None = None, reread: bool = False,
+                 gone: bool = False) -> None:
         super().__init__(message)
         self.resource = resource
         self.remote_id = remote_id
         self.reread = reread
+        self.gone = gone

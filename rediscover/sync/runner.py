@@ -540,7 +540,7 @@ class _Run:
             except SkippedRecordError as exc:
                 skipped.append(exc)
                 window.whole_rows = False
-                if window.seen is not None and exc.remote_id:
+                if window.seen is not None and exc.remote_id and not exc.gone:
                     # It exists remotely: never sweep it.
                     window.seen.setdefault(window.resource.record, set()).add(exc.remote_id)
                 continue

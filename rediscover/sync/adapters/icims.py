@@ -193,10 +193,12 @@ class ICIMSAdapter(Adapter):
             if exc.status != 404:
                 raise
             # iCIMS error 2 (gone since the search) or 3 (secured from this user): either
-            # way there is nothing we may store; recorded so an admin can widen access.
+            # way nothing of it may be kept (a full sync sweeps a stored copy); recorded so
+            # an admin can widen the integration user's access.
             raise SkippedRecordError(
                 f"{self.ats}: {kind}/{pid} answered 404 (deleted since the search, or secured "
-                f"from the integration user); not synced", resource=kind, remote_id=pid) from None
+                f"from the integration user); not synced", resource=kind, remote_id=pid,
+                gone=True) from None
         return {**body, "id": raw["id"]}
 
     def to_job(self, raw: dict[str, Any]) -> JobRecord:
