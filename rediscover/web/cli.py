@@ -43,12 +43,15 @@ CONNECT_DEFAULTS = {
     ATS.WORKDAY: {"base_url": None, "token_url": None},
     # Per data centre: --base-url is required; the token URL is the API server's /oauth/token.
     ATS.SUCCESSFACTORS: {"base_url": None, "token_url": None},
+    # Per customer: --base-url https://api.icims.com/customers/CUSTOMER_ID (api-eu for the EU).
+    ATS.ICIMS: {"base_url": None, "token_url": "https://login.icims.com/oauth/token"},
 }
 # What --base-url looks like where the vendor has no single API host.
 BASE_URL_FORMS = {
     ATS.WORKDAY: "the tenant's endpoint, https://HOST/ccx/service/TENANT/Recruiting/v42.0",
     ATS.SUCCESSFACTORS: "the data centre's API server, e.g. https://api4.successfactors.com"
                         "/odata/v2 (SAP's list of API servers; not the web host)",
+    ATS.ICIMS: "the customer's API root, https://api.icims.com/customers/CUSTOMER_ID",
 }
 # Which credential sets each ATS accepts (any one complete set will do), by CLI flag.
 CONNECT_CREDENTIALS: dict[ATS, tuple[tuple[str, ...], ...]] = {
@@ -60,6 +63,8 @@ CONNECT_CREDENTIALS: dict[ATS, tuple[tuple[str, ...], ...]] = {
     # OAuth 2.0 SAML bearer (the supported integration flow), or HTTP Basic user@company.
     ATS.SUCCESSFACTORS: (("company_id", "client_id", "user_id", "private_key"),
                          ("company_id", "username", "password")),
+    # OAuth client credentials (recommended), or the integration account over HTTP Basic.
+    ATS.ICIMS: (("client_id", "client_secret"), ("username", "password")),
 }
 # Credentials whose flag is not --NAME.
 FLAG_NAMES = {"private_key": "--private-key-file"}
@@ -84,7 +89,8 @@ def main() -> None:
 @click.option("--name", required=True, help="A name for this connection (used by --connection).")
 @click.option("--team", default="Default", show_default=True, help="The team that owns it.")
 @click.option("--base-url", help="API base URL (default: the vendor's own; Workday: "
-                                 "https://HOST/ccx/service/TENANT/Recruiting/v42.0).")
+                                 "https://HOST/ccx/service/TENANT/Recruiting/v42.0; iCIMS: "
+                                 "https://api.icims.com/customers/CUSTOMER_ID).")
 @click.option("--token-url", help="OAuth token URL (default: the vendor's own).")
 @click.option("--client-id", help="OAuth client id (or REDISCOVER_<ATS>_CLIENT_ID).")
 @click.option("--client-secret", help="OAuth client secret (or REDISCOVER_<ATS>_CLIENT_SECRET).")
@@ -96,9 +102,10 @@ def main() -> None:
 @click.option("--refresh-token", help="Workday OAuth: the integration's non-expiring refresh "
                                       "token (or REDISCOVER_WORKDAY_REFRESH_TOKEN).")
 @click.option("--username", help="Workday: the Integration System User, as user@tenant; "
-                                 "SuccessFactors Basic: the API user (without @company).")
-@click.option("--password", help="Workday ISU or SuccessFactors Basic password "
-                                 "(or REDISCOVER_<ATS>_PASSWORD).")
+                                 "SuccessFactors Basic: the API user (without @company); "
+                                 "iCIMS: the integration account (HTTP Basic).")
+@click.option("--password", help="Workday ISU, SuccessFactors Basic or iCIMS integration "
+                                 "account password (or REDISCOVER_<ATS>_PASSWORD).")
 @click.option("--company-id", help="SuccessFactors: the company id.")
 @click.option("--private-key-file", "private_key", type=click.File("r"),
               help="SuccessFactors OAuth: the private key of the X.509 certificate registered "
