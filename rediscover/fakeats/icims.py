@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, jsonify, request
 
@@ -324,8 +325,17 @@ def _resume(cid: str, pid: int) -> Response:
         return jsonify({})
     response = Response(resume["data"], mimetype=resume["content_type"])
     if resume.get("filename"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{resume["filename"]}"'
+        response.headers["Content-Disposition"] = _disposition(resume["filename"])
     return response
+
+
+def _disposition(filename: str) -> str:
+    """``attachment`` with the name; a non-ASCII one also as RFC 6266 ``filename*`` (header
+    values are Latin-1 on the wire), with an ASCII fallback."""
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "'")
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename)}'
 
 
 def _parse(value: str) -> datetime | None:

@@ -9,7 +9,9 @@ profile links as ``{"profile", "id", "value"}``, UTC ``yyyy-mm-dd hh:mm AM`` dat
 How the logical model becomes iCIMS':
 
 - one person per logical person with a job application; prospect entries are not rendered,
-  nor are private people (a secured profile is simply unreadable; the fixtures cover that);
+  nor are private people, nor applications to confidential jobs: iCIMS has no private or
+  confidential flag, what security rules hide from the integration user is absent from its
+  results (the fixtures cover a secured profile a search still lists);
 - each application is a recruiting workflow showing its *current* status only (iCIMS has no
   history API): the last stage visited as "Bin: Stage name" ("Candidate" for the first
   stage, "Screening" for a recruiter screen, "Offer" for the offer, else "Interview"); a
@@ -61,7 +63,8 @@ def _links(kind: str, rid: int) -> list[Row]:
 
 
 def render_jobs(ds: Dataset) -> dict[int, Row]:
-    """Job profiles (iCIMS has no confidential flag: a confidential job renders as any)."""
+    """Job profiles (iCIMS has no confidential flag; a confidential job's workflows are
+    secured, see ``render_icims``)."""
     return {JOB_BASE + job.id: {
         "folder": list_node("D31", "Approved" if job.closed_at is None else "Closed (Filled)"),
         "jobtitle": job.title,
@@ -151,7 +154,8 @@ def render_icims(dataset: Dataset) -> dict[str, Any]:
                            "applicantworkflows": {}, "resumes": {}}
     by_person: dict[int, list[LogicalApplication]] = {}
     for app in dataset.applications:
-        if not app.prospect and app.job_id:
+        # A confidential search is secured in iCIMS: its workflows never reach the API user.
+        if not app.prospect and app.job_id and not dataset.job(app.job_id).confidential:
             by_person.setdefault(app.person_id, []).append(app)
     for person in dataset.people:
         if not person.private and person.id in by_person:

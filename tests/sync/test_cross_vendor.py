@@ -23,9 +23,11 @@ from rediscover.core.db import make_engine, sqlite_url
 from rediscover.core.models import Base, Candidate, Connection, Person, Team
 from rediscover.fakeats import greenhouse as fake_gh
 from rediscover.fakeats import lever as fake_lever
+from rediscover.fakeats import icims as fake_icims
 from rediscover.fakeats import smartrecruiters as fake_sr
 from rediscover.fakeats.dataset import Dataset, generate
 from rediscover.fakeats.greenhouse_render import render_greenhouse
+from rediscover.fakeats.icims_render import render_icims
 from rediscover.fakeats.lever_render import render_lever
 from rediscover.fakeats.smartrecruiters_render import render_smartrecruiters
 from rediscover.fakeats.server import serve_in_thread
@@ -71,6 +73,17 @@ VENDORS: tuple[Vendor, ...] = (
             "base_url": base, "credentials": {"api_key": fake_sr.FIXTURE_API_KEY}},
         # The Candidate API has no scorecards (only an average rating).
         cannot=frozenset({"scorecard_ratio", "exclude_strong_no"}),
+    ),
+    Vendor(
+        ats="icims", render=render_icims, make_app=fake_icims.create_app,
+        connection_fields=lambda base: {
+            "base_url": f"{base}/customers/{fake_icims.CUSTOMER_ID}",
+            "token_url": f"{base}/oauth/token",
+            "credentials": {"client_id": fake_icims.FIXTURE_CLIENT_ID,
+                            "client_secret": fake_icims.FIXTURE_CLIENT_SECRET}},
+        # No interview feedback and no tags; and a workflow shows its current status only,
+        # so a first sync cannot tell how far a closed application got (README, iCIMS).
+        cannot=frozenset({"scorecard_ratio", "exclude_strong_no", "tags", "reached_stage"}),
     ),
 )
 REFERENCE = VENDORS[0]
@@ -166,6 +179,12 @@ def _searches(ds: Dataset) -> list[tuple[str, dict[str, Any]]]:
         ("applied recently", {"applied_after": "2025-01-01"}),
         ("scorecards positive", {"scorecard_ratio": 0.5}),
         ("no strong no", {"exclude_strong_no": True, "reached_stage": "onsite"}),
+        # Filters every vendor's API feeds, for those that cannot tell stages or tags.
+        ("rejected for a reason", {"rejection_reasons": [reason]}),
+        ("active included", {"include_active": True}),
+        ("keyword and job title", {"query": "engineer", "job_title": "engineer"}),
+        ("by source, quiet for a year", {"sources": [source],
+                                         "last_in_process_before": "2025-11-01"}),
     ]
 
 
@@ -184,6 +203,17 @@ def test_every_vendor_finds_the_people_greenhouse_finds(stores, dataset, vendor)
         assert people(ours, **filters) == expected, label
         checked += bool(expected)
     assert checked >= 10  # the searches really found people, not empty sets agreeing
+
+
+@pytest.mark.slow
+def test_icims_cannot_tell_how_far_a_closed_application_got(stores):
+    """iCIMS shows a workflow's current status only: on a first sync a rejected application
+    has no stage, so "reached" finds no one Greenhouse finds (README, iCIMS; later syncs add
+    each status they see, tests/sync/test_icims.py)."""
+    icims, reference = stores["icims"], stores[REFERENCE.ats]
+    for stage in ("recruiter_screen", "onsite"):
+        assert people(reference, reached_stage=stage)
+        assert people(icims, reached_stage=stage) == []
 
 
 @pytest.mark.slow
