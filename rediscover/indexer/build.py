@@ -7,6 +7,7 @@ entirely: no filter, column, keyword, activity or "active" flag comes from them.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -148,7 +149,9 @@ def set_location(
     Stated sources, newest record first: a structured address, the candidate's location, the
     location given on an application (newest first). The first one that places the person in
     a city wins, else the first that resolves at all. Only when none is stated does the
-    newest work entry's location count, and the result says it was derived.
+    newest work entry's location count, and the result says it was derived: the ATS's work
+    location, else the place the resume gives next to the current employer (iCIMS work
+    history has no location field: "Cabify, Madrid - Platform Engineer").
     """
     stated = [(c.location, locator.locate_address(c.address)) for c in by_recency if c.address]
     stated += [(c.location, locator.locate(c.location)) for c in by_recency if c.location]
@@ -159,11 +162,32 @@ def set_location(
     place = next((p for _, p in stated if p.has_point), None) or next(
         (p for _, p in stated if p.category != "unresolved"), UNRESOLVED
     )
-    work = next((c.work_location for c in by_recency if c.work_location), None)
+    work = next((c.work_location for c in by_recency if c.work_location), None) or \
+        resume_work_location([c.company for c in by_recency if c.company], doc.resume_text)
     if place is UNRESOLVED and not any(t for t in texts) and work:
         doc.location = work
         place = replace(locator.locate(work), derived=True)
     _apply_place(doc, place)
+
+
+# "Employer, Place - Title", "Employer, Place (2021 - )", "Employer, Place | ...": the place
+# runs from the comma to a dash, bracket, bar, bullet or the end of the line.
+_RESUME_PLACE = r"^[ \t•*·-]*{company}[ \t]*,[ \t]*([^\n|()•–—]{{2,60}}?)[ \t]*(?:[-–—|(•]|$)"
+
+
+def resume_work_location(companies: Iterable[str], resume_text: str | None) -> str | None:
+    """The place a resume writes next to one of ``companies`` at the start of a line, or None."""
+    if not resume_text:
+        return None
+    for company in companies:
+        name = " ".join(company.split())
+        if not name:
+            continue
+        pattern = _RESUME_PLACE.format(company=r"\s+".join(map(re.escape, name.split())))
+        match = re.search(pattern, resume_text, flags=re.IGNORECASE | re.MULTILINE)
+        if match and any(ch.isalpha() for ch in match.group(1)):
+            return match.group(1).strip(" .,;")
+    return None
 
 
 def _apply_place(doc: PersonDocument, place: Place) -> None:
