@@ -271,3 +271,65 @@ def test_the_fixture_search_pages_match_what_the_fake_answers():
 def _config(credentials, base_url="https://api.icims.com/customers/4321") -> ConnectionConfig:
     return ConnectionConfig(id=1, name="icims", ats="icims", base_url=base_url,
                             credentials=credentials)
+
+
+def test_a_person_without_an_address_is_placed_where_the_resume_puts_their_employer(
+        harness, tmp_path):
+    """Tomás has no address and iCIMS work entries have no place: the resume's "Cabify,
+    Madrid" (next to his current employer) locates him, marked derived."""
+    from sqlalchemy.orm import sessionmaker
+
+    from rediscover.core.db import make_engine, sqlite_url
+    from rediscover.core.models import Base
+    from rediscover.indexer.backends.sqlite import SQLiteBackend
+    from rediscover.indexer.build import build_document
+    from rediscover.indexer.pipeline import index_pending
+
+    engine = make_engine(sqlite_url(tmp_path / "icims.sqlite"))
+    Base.metadata.create_all(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    h = harness(ICIMS, factory=factory)
+    assert h.sync().status == "succeeded"
+    backend = SQLiteBackend(engine)
+    backend.setup()
+    assert not index_pending(factory, backend).failed
+    with factory() as s:
+        tomas, maya = _candidate(s, "2046"), _candidate(s, "1101")
+        derived = build_document(s, tomas.person_id)
+        stated = build_document(s, maya.person_id)
+    assert (derived.location, derived.city, derived.country_code) == ("Madrid", "Madrid", "ES")
+    assert derived.location_derived
+    assert (stated.city, stated.location_derived) == ("Stockholm", False)
+    engine.dispose()
+
+
+def test_a_targeted_reread_searches_just_those_people_and_their_workflows(synced):
+    state = synced.server.state
+    state.touch_person(1101, title="Principal Engineer")
+    state.dataset["applicantworkflows"].pop(50008)  # withdrawn from iCIMS since
+    sent = len(state.requests)
+
+    run = synced.sync(candidates=["1101"])
+
+    assert run.status == "succeeded", run.error
+    searches = [r for r in state.requests[sent:] if "/search/" in r.path]
+    assert [r.path.rsplit("/", 1)[1] for r in searches] == ["people", "applicantworkflows"]
+    assert all("updated_from" not in r.query for r in searches)  # by id, not by window
+    profiles = {r.path for r in state.requests[sent:] if "/search/" not in r.path}
+    assert f"{ICIMS_API}/people/1101" in profiles and f"{ICIMS_API}/people/1142" not in profiles
+    with synced.session_factory() as s:
+        assert _candidate(s, "1101").title == "Principal Engineer"
+        assert _app(s, "50008") is None and _app(s, "50001") is not None
+        assert _app(s, "50015") is not None  # someone else's: outside the re-read
+
+
+def test_search_bodies_filter_by_window_ids_and_last_id():
+    adapter = ICIMSAdapter(_config({"client_id": "a", "client_secret": "b"}))
+    body = adapter.search_body("search/applicantworkflows", {
+        "updated_from": "2024-05-01 02:15 PM", "updated_to": "2024-05-02 02:16 PM",
+        "person_ids": "1101,917", "after": "50008", "cap": "1000"})
+    assert body == {"operator": "&", "filters": [
+        {"name": "applicantworkflow.updateddate", "value": ["2024-05-01 02:15 PM"],
+         "secondaryValue": ["2024-05-02 02:16 PM"]},
+        {"name": "applicantworkflow.person.id", "value": ["1101", "917"], "operator": "="},
+        {"name": "applicantworkflow.id", "value": ["50008"], "operator": ">"}]}
