@@ -318,6 +318,7 @@ SUCCESSFACTORS = AtsCase(
 # resume. The search cap is the server's: the suite's page size becomes the fake's cap.
 ICIMS_API = f"/customers/{fake_icims.CUSTOMER_ID}"
 ICIMS_PATHS = {
+    "": f"{ICIMS_API}/",  # what random faults aim at: searches, profiles and resumes alike
     "candidates": f"{ICIMS_API}/search/people",
     "jobs": f"{ICIMS_API}/search/jobs",
     "applications": f"{ICIMS_API}/search/applicantworkflows",
