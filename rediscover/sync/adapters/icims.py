@@ -27,7 +27,7 @@ from rediscover.core.enums import ApplicationStatus
 from rediscover.core.milestones import RANK, milestone_from_name
 from rediscover.mappings.stages import ICIMS as ICIMS_STATUS_MILESTONES
 from rediscover.mappings.stages import stage_key
-from rediscover.sync.adapters.base import HISTORY_START, Adapter, Resource, remote_id
+from rediscover.sync.adapters.base import Adapter, Resource, remote_id
 from rediscover.sync.errors import FatalSyncError, SkippedRecordError
 from rediscover.sync.http import ApiClient, ClientCredentialsAuth, Clock, basic_auth, make_client
 from rediscover.sync.pagination import IdSearchPaginator
