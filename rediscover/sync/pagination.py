@@ -285,10 +285,6 @@ class IdSearchPaginator:
                 return
             query = dict(parse_qsl(page.next_url, keep_blank_values=True))
 
-    def is_cursor(self, params: Mapping[str, str]) -> bool:
-        """Whether these parameters ask for a page after the first."""
-        return self.after_param in params
-
     def _fetch(self, client: ApiClient, path: str, query: dict[str, str]) -> Page:
         key = urlencode(query)
         try:

@@ -100,7 +100,6 @@ class ICIMSAdapter(Adapter):
                 f"(https://api.icims.com/customers/CUSTOMER_ID)", ats=self.ats)
         self.paginator = IdSearchPaginator(self.search_body, items_key="searchResults",
                                            cap_param=self.page_size_param)
-        self._stage_orders: dict[str, int] = {}
 
     def make_client(
         self,
