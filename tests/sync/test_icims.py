@@ -333,3 +333,28 @@ def test_search_bodies_filter_by_window_ids_and_last_id():
          "secondaryValue": ["2024-05-02 02:16 PM"]},
         {"name": "applicantworkflow.person.id", "value": ["1101", "917"], "operator": "="},
         {"name": "applicantworkflow.id", "value": ["50008"], "operator": ">"}]}
+
+
+def test_workflows_on_a_secured_job_are_skipped_not_reread_every_sync(harness):
+    """A secured job hides a confidential search; its workflows may still be readable."""
+    data = fake.generate_dataset(30)
+    on_job: dict[int, list[int]] = {}
+    for wid, wf in data["applicantworkflows"].items():
+        on_job.setdefault(wf["baseprofile"]["id"], []).append(wid)
+    job, workflows = max(on_job.items(), key=lambda kv: len(kv[1]))
+    data.setdefault("secured", {})["jobs"] = [job]
+    h = harness(ICIMS, data)
+
+    first = h.sync()
+    h.clock.advance(3600)
+    second = h.sync()
+
+    assert first.status == "partial"
+    failed = {(f.resource, f.remote_id): f.message for f in _failures(h, first.id)}
+    assert ("jobs", str(job)) in failed
+    assert all(f"on job {job}" in failed["applicantworkflows", str(w)] for w in workflows)
+    with h.session_factory() as s:
+        assert all(_app(s, str(w)) is None for w in workflows)
+        assert s.scalar(select(func.count()).select_from(Application)) == \
+            len(data["applicantworkflows"]) - len(workflows)
+    assert second.status == "succeeded" and _failures(h, second.id) == []

@@ -100,6 +100,8 @@ class ICIMSAdapter(Adapter):
                 f"(https://api.icims.com/customers/CUSTOMER_ID)", ats=self.ats)
         self.paginator = IdSearchPaginator(self.search_body, items_key="searchResults",
                                            cap_param=self.page_size_param)
+        # Jobs this sync could read or not (a workflow on an unreadable job is not kept).
+        self._jobs_readable: dict[str, bool] = {}
 
     def make_client(
         self,
@@ -160,7 +162,13 @@ class ICIMSAdapter(Adapter):
 
     def expand_job(self, client: ApiClient, raw: dict[str, Any]) -> dict[str, Any]:
         """Fetch the job profile a search row names."""
-        return self._profile(client, "jobs", raw)
+        try:
+            profile = self._profile(client, "jobs", raw)
+        except SkippedRecordError:
+            self._jobs_readable[str(raw["id"])] = False
+            raise
+        self._jobs_readable[str(raw["id"])] = True
+        return profile
 
     def expand_person(self, client: ApiClient, raw: dict[str, Any]) -> dict[str, Any]:
         """Fetch the person profile and their resume (inline: no resume answers JSON)."""
@@ -181,8 +189,30 @@ class ICIMSAdapter(Adapter):
         return profile
 
     def expand_workflow(self, client: ApiClient, raw: dict[str, Any]) -> dict[str, Any]:
-        """Fetch the recruiting workflow a search row names."""
-        return self._profile(client, "applicantworkflows", raw)
+        """Fetch the recruiting workflow a search row names.
+
+        A workflow on a job the integration user may not read (secured: iCIMS's way of making
+        a search confidential) is skipped as gone, not kept: nobody here could be told who may
+        see it, and a window left open for it would re-read it on every sync. A job this sync
+        did not read is asked for once (a cheap GET) to tell.
+        """
+        profile = self._profile(client, "applicantworkflows", raw)
+        job = remote_id((profile.get("baseprofile") or {}).get("id"))
+        if job is not None and not self._job_readable(client, job):
+            raise SkippedRecordError(
+                f"{self.ats}: applicantworkflows/{raw['id']} is on job {job}, which answers 404 "
+                f"(secured from the integration user, or deleted); not synced",
+                resource="applicantworkflows", remote_id=str(raw["id"]), gone=True)
+        return profile
+
+    def _job_readable(self, client: ApiClient, job: str) -> bool:
+        if job not in self._jobs_readable:
+            try:
+                self._profile(client, "jobs", {"id": job})
+                self._jobs_readable[job] = True
+            except SkippedRecordError:
+                self._jobs_readable[job] = False
+        return self._jobs_readable[job]
 
     def _profile(self, client: ApiClient, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         pid = str(raw["id"])
