@@ -9,7 +9,7 @@ import base64
 import json
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
 from typing import Any
 

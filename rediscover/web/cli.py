@@ -309,7 +309,7 @@ def erase(email, yes) -> None:
     from rediscover.web.erase import erase_person
 
     if not yes:
-        click.confirm(f"Erase every record with this email from Rediscover?", abort=True)
+        click.confirm("Erase every record with this email from Rediscover?", abort=True)
     result = erase_person(services(), email, actor="cli")
     click.echo(f"erased {result.candidates} record(s) of {result.people} person(s) and "
                f"{result.files} cached file(s) from {', '.join(result.connections) or 'nothing'}; "

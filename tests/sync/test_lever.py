@@ -12,7 +12,7 @@ from sync_support import snapshot
 
 from rediscover.core.enums import ApplicationStatus, Recommendation, ScorecardStatus
 from rediscover.core.milestones import furthest
-from rediscover.core.models import Application, Candidate, FileBlob, Job, Scorecard, Stage
+from rediscover.core.models import Candidate, FileBlob, Job, Scorecard, Stage
 from rediscover.fakeats import lever as fake_lever
 from rediscover.sync.adapters.lever import LeverAdapter, from_ms
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from rediscover.core import accounts
-from rediscover.core.models import Connection, Evaluation, RejectionReason, SavedSearch, Team
+from rediscover.core.models import Connection, Evaluation, SavedSearch
 from rediscover.fakeats.greenhouse import (
     FIXTURE_CLIENT_ID,
     FIXTURE_CLIENT_SECRET,

@@ -12,7 +12,6 @@ from rediscover.core.models import (
     Connection,
     IndexQueue,
     Job,
-    Person,
 )
 from rediscover.fakeats.greenhouse import (
     FIXTURE_CLIENT_ID,

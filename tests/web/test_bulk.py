@@ -16,7 +16,6 @@ from rediscover.core.models import (
     Candidate,
     CandidateEmail,
     Enrollment,
-    IndexQueue,
     WebhookDelivery,
 )
 from rediscover.fakeats.server import serve_in_thread

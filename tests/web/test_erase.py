@@ -15,8 +15,6 @@ from rediscover.core.models import (
     ErasureLog,
     ExtractedText,
     FileBlob,
-    IndexQueue,
-    Person,
 )
 from rediscover.web.cli import cli
 
