@@ -16,7 +16,7 @@ from typing import Any
 
 from rediscover.core.db import make_engine, make_session_factory, sqlite_url
 from rediscover.core.migrate import upgrade
-from rediscover.indexer.backends.sqlite import SQLiteBackend
+from rediscover.indexer.backends.sqlite import FTS_OPTIONS, SQLiteBackend
 from rediscover.indexer.pipeline import rebuild_index
 from rediscover.query.filters import Viewer
 from rediscover.query.search import search
@@ -58,10 +58,9 @@ def job_index_raw(db: str) -> dict[str, Any]:
     person_rows = conn.execute("SELECT rowid, * FROM search_person_text").fetchall()
     app_rows = conn.execute("SELECT rowid, * FROM search_application_text").fetchall()
     started = time.perf_counter()
-    conn.execute("CREATE VIRTUAL TABLE raw_person USING fts5(name, title, company, tags, "
-                 "resume_text, tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
-    conn.execute("CREATE VIRTUAL TABLE raw_app USING fts5(job_title, resume_text, "
-                 "tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+    conn.execute(f"CREATE VIRTUAL TABLE raw_person USING fts5(name, title, company, tags, "
+                 f"resume_text, {FTS_OPTIONS})")
+    conn.execute(f"CREATE VIRTUAL TABLE raw_app USING fts5(job_title, resume_text, {FTS_OPTIONS})")
     with conn:
         conn.executemany("INSERT INTO raw_person(rowid, name, title, company, tags, resume_text) "
                          "VALUES (?, ?, ?, ?, ?, ?)", person_rows)
