@@ -88,6 +88,51 @@ def iter_documents(
         yield from (doc for doc in docs.values() if doc is not None)
 
 
+def iter_documents_parallel(
+    session_factory: sessionmaker[Session], person_ids: list[int], workers: int
+) -> Iterator[PersonDocument]:
+    """``iter_documents`` with the default locator, assembled by ``workers`` processes.
+
+    Document assembly is Python-bound (profiled: ~75 % of a rebuild once FTS5 writes are
+    lean), so a whole-index rebuild spreads it over worker processes that each read the store
+    through their own engine, while the caller writes the documents they send back, in
+    ``person_ids`` order. Falls back to ``iter_documents`` where processes cannot help: one
+    worker, one batch, or a store no other process can open (in-memory SQLite).
+    """
+    bind = session_factory.kw.get("bind")
+    url = bind.url if bind is not None else None
+    shareable = url is not None and not (url.get_backend_name() == "sqlite"
+                                         and url.database in (None, "", ":memory:"))
+    if workers < 2 or len(person_ids) <= BATCH or not shareable:
+        yield from iter_documents(session_factory, person_ids)
+        return
+    from rediscover.indexer.extract import worker_context
+
+    ctx = worker_context(__name__)
+    chunks = list(chunked(person_ids, BATCH))
+    with ctx.Pool(workers, initializer=_start_worker,
+                  initargs=(url.render_as_string(hide_password=False),)) as pool:
+        for docs in pool.imap(_worker_documents, chunks):
+            yield from docs
+
+
+_WORKER_SESSIONS: sessionmaker[Session] | None = None  # one per document worker process
+
+
+def _start_worker(url: str) -> None:
+    from rediscover.core.db import make_engine, make_session_factory
+
+    global _WORKER_SESSIONS
+    _WORKER_SESSIONS = make_session_factory(make_engine(url))
+
+
+def _worker_documents(person_ids: list[int]) -> list[PersonDocument]:
+    assert _WORKER_SESSIONS is not None
+    with _WORKER_SESSIONS() as session:
+        docs = build_documents(session, person_ids)
+    return [doc for doc in docs.values() if doc is not None]
+
+
 def _texts(session: Session, hashes: set[str | None]) -> dict[str, str]:
     wanted = [h for h in hashes if h]
     texts: dict[str, str] = {}

@@ -246,7 +246,7 @@ class ExtractorPool:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
-        self._ctx = _context()
+        self._ctx = worker_context(__name__, "pdfminer.high_level", "docx")
         self._pool: list[_Worker] = []
 
     def __enter__(self) -> ExtractorPool:
@@ -331,14 +331,15 @@ class ExtractorPool:
         return fresh
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one: workers fork from a clean server that has this module
-    (and pdfminer) imported already, so they start in milliseconds and inherit none of the
-    parent's database connections or threads; spawn elsewhere."""
+def worker_context(*preload: str) -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: workers fork from a clean server that has ``preload``
+    modules (e.g. this one and pdfminer) imported already, so they start in milliseconds and
+    inherit none of the parent's database connections or threads; spawn elsewhere. Also used
+    by the parallel document build (``indexer.build``)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__, "pdfminer.high_level", "docx"])
+    ctx.set_forkserver_preload(list(preload))
     return ctx
 
 

@@ -13,6 +13,7 @@ schedule are the only callers, and the schedule runs jobs with ``max_instances=1
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from sqlalchemy import func, insert, select
 
 from rediscover.core.models import Candidate, IndexCursor, IndexQueue, Person
 from rediscover.indexer.batches import chunked
-from rediscover.indexer.build import build_documents, iter_documents
+from rediscover.indexer.build import build_documents, iter_documents, iter_documents_parallel
 from rediscover.indexer.extract import extract_pending
 from rediscover.indexer.merge import merge_all, merge_candidates
 
@@ -132,8 +133,13 @@ def rebuild_index(
     backend: SearchBackend,
     *,
     locator: Locator | None = None,
+    workers: int | None = None,
 ) -> IndexStats:
-    """Re-merge everyone and replace the whole index with fresh documents."""
+    """Re-merge everyone and replace the whole index with fresh documents.
+
+    Documents are assembled by ``workers`` processes (default: one per CPU) while this one
+    writes them; a custom ``locator`` (e.g. with an online geocoder) keeps it to this process.
+    """
     stats = IndexStats()
     with _lock(backend.name):
         with session_factory() as session:
@@ -143,7 +149,12 @@ def rebuild_index(
             session.commit()
             person_ids = list(session.scalars(select(Person.id).order_by(Person.id)))
         stats.people = len(person_ids)
-        stats.add(backend.rebuild(iter_documents(session_factory, person_ids, locator)))
+        if locator is None:
+            workers = (os.cpu_count() or 1) if workers is None else workers
+            docs = iter_documents_parallel(session_factory, person_ids, workers)
+        else:
+            docs = iter_documents(session_factory, person_ids, locator)
+        stats.add(backend.rebuild(docs))
         with session_factory() as session:
             _requeue(session, stats.failed)
             _cursor(session, backend.name).last_queue_id = stop_at
