@@ -40,7 +40,7 @@ from rediscover.indexer.geo import bounding_box, default_locator
 from rediscover.indexer.text import fold
 from rediscover.query.parser import And, Not, Or, Prefix, evaluate, leaves, positive_leaves
 from rediscover.mappings.reasons import SAFE, UNSAFE
-from rediscover.query.plan import BEST_MATCH, RELEVANCE, RawPage
+from rediscover.query.plan import BEST_MATCH, RECENCY, RELEVANCE, RawPage
 from rediscover.query.ranking import (
     APPLICATION_FIELD_BOOSTS,
     CARD_CAP,
@@ -93,21 +93,22 @@ def compile_search(plan: SearchPlan) -> list[Statement]:
     """One statement: the exact total plus the requested page with its columns."""
     p = _Params()
     order = _order(plan)
+    score, score_join = _page_score_column(plan)
     sql = f"""
 {_base_ctes(plan, p)},
 page AS (
     SELECT * FROM filtered WHERE {_after(plan, p)} ORDER BY {order} LIMIT {p.add(plan.fetch)}
-)
+){_page_scores(plan, p)}
 SELECT t.total, d.* FROM (SELECT COUNT(*) AS total FROM filtered) AS t
 LEFT JOIN (
-    SELECT pg.person_id, pg.lip, pg.score, pg.sk_lip,
+    SELECT pg.person_id, pg.lip, {score} AS score, pg.sk_lip,
            pe.name, pe.title, pe.company, pe.location, pe.emails, pe.origins,
            (pe.has_resume_text = 1 OR EXISTS (SELECT 1 FROM seen AS s
                WHERE s.person_id = pg.person_id AND s.has_resume_text = 1)) AS has_resume_text,
            a.job_title, a.stage_name, a.milestone, a.source, a.rejection_reason,
            sc.positive, sc.negative, sc.strong_no, sc.pending{_best_columns(plan)}
     FROM page AS pg
-    JOIN {PEOPLE} AS pe ON pe.person_id = pg.person_id
+    JOIN {PEOPLE} AS pe ON pe.person_id = pg.person_id{score_join}
     LEFT JOIN {APPLICATIONS} AS a ON a.application_id = (
         SELECT s.application_id FROM seen AS s WHERE s.person_id = pg.person_id
         ORDER BY s.last_activity_at DESC NULLS LAST, s.application_id DESC LIMIT 1
@@ -148,7 +149,7 @@ def compile_facets(plan: SearchPlan) -> list[Statement]:
     p = _Params()
     ranks = ", ".join(f"('{m}', {i + 1})" for i, m in enumerate(MILESTONES))
     sql = f"""
-{_base_ctes(plan, p)},
+{_base_ctes(plan, p, scored=False)},
 fseen AS MATERIALIZED (SELECT s.* FROM seen AS s JOIN filtered AS f ON f.person_id = s.person_id)
 SELECT 'job' AS facet, CAST(job_id AS TEXT) AS value, MAX(job_title) AS label,
        COUNT(DISTINCT person_id) AS n
@@ -194,21 +195,31 @@ def read_facets(raw: list[list[dict[str, Any]]]) -> dict[str, list[FacetValue]]:
 # --------------------------------------------------------------------------- shared CTEs
 
 
-def _base_ctes(plan: SearchPlan, p: _Params) -> str:
+def _base_ctes(plan: SearchPlan, p: _Params, scored: bool = True) -> str:
+    """``seen``, keyword hits, ``matched`` and ``filtered``; ``scored=False`` when nothing
+    reads the score (facets), so no bm25 or best-match points are computed."""
     request = plan.request
     ctes = [_seen(plan, p)]
     hit_join, keyword, score = "", "1", "0"
+    ranked = scored and plan.order == RELEVANCE
+    best_match = scored and plan.order == BEST_MATCH
     if plan.expr is not None:
-        ids = {leaf: i for i, leaf in enumerate(dict.fromkeys(leaves(plan.expr)))}
-        ctes += _hits(ids, p)
-        # People matching no leaf can only pass a query like "NOT java": join loosely then.
-        loose = evaluate(plan.expr, lambda _leaf: False)
-        hit_join = f"{'LEFT ' if loose else ''}JOIN hitmask AS h ON h.person_id = pe.person_id"
-        keyword = _boolean(plan.expr, ids)
-        score = _score(plan.expr, ids)
-        if plan.order == BEST_MATCH:
-            score = _keyword_points(plan.expr, ids, plan.weights)
-    if plan.order == BEST_MATCH:
+        ids = _leaf_ids(plan.expr)
+        if ranked or best_match:
+            # bm25 only where it orders the matches (best match counts matched terms).
+            ctes += _hits(ids, p, ranked)
+            # People matching no leaf can only pass a query like "NOT java": join loosely.
+            loose = evaluate(plan.expr, lambda _leaf: False)
+            hit_join = f"{'LEFT ' if loose else ''}JOIN hitmask AS h ON h.person_id = pe.person_id"
+            keyword = _boolean(plan.expr, ids)
+            score = (_score(plan.expr, ids) if ranked
+                     else _keyword_points(plan.expr, ids, plan.weights))
+        else:
+            # Unranked: each leaf is a set of people read once (like hand-written SQL); a
+            # page row's keyword score is computed for that row alone (``_page_scores``).
+            ctes += _leaf_sets(ids, p)
+            keyword = _boolean_in(plan.expr, ids)
+    if best_match:
         best = f"(SELECT MAX({points_sql(plan.weights, plan.now, p)}) FROM seen AS s "
         score = f"{score} + COALESCE({best}WHERE s.person_id = pe.person_id), 0)"
     where = [f"pe.team_id = {p.add(plan.viewer.team_id)}"]
@@ -364,26 +375,38 @@ def _lip_filters(plan: SearchPlan, p: _Params) -> list[str]:
 # --------------------------------------------------------------------------- keywords
 
 
-def _hits(ids: dict[Leaf, int], p: _Params) -> list[str]:
-    # bm25() takes one weight per column, in the table's column order.
-    person_w = ", ".join(str(PERSON_FIELD_BOOSTS[c]) for c in PERSON_TEXT_COLUMNS)
-    app_w = ", ".join(str(APPLICATION_FIELD_BOOSTS[c]) for c in APPLICATION_TEXT_COLUMNS)
+# bm25() takes one weight per column, in the table's column order.
+PERSON_BM25 = f"bm25({PERSON_TEXT}, " + ", ".join(
+    str(PERSON_FIELD_BOOSTS[c]) for c in PERSON_TEXT_COLUMNS) + ")"
+APPLICATION_BM25 = f"bm25({APPLICATION_TEXT}, " + ", ".join(
+    str(APPLICATION_FIELD_BOOSTS[c]) for c in APPLICATION_TEXT_COLUMNS) + ")"
+
+
+def _leaf_ids(expr: Node) -> dict[Leaf, int]:
+    return {leaf: i for i, leaf in enumerate(dict.fromkeys(leaves(expr)))}
+
+
+def _hits(ids: dict[Leaf, int], p: _Params, scored: bool) -> list[str]:
+    """Per person and leaf: matched (``m<i>``) and, when ``scored``, the best bm25 (``b<i>``)."""
+    person_score = f", {PERSON_BM25} AS score" if scored else ""
+    app_score = f", {APPLICATION_BM25} AS score" if scored else ""
     parts = []
     for leaf, i in ids.items():
         match = p.add(fts_match(leaf))
         parts.append(
-            f"SELECT rowid AS person_id, {i} AS leaf, bm25({PERSON_TEXT}, {person_w}) AS score "
+            f"SELECT rowid AS person_id, {i} AS leaf{person_score} "
             f"FROM {PERSON_TEXT} WHERE {PERSON_TEXT} MATCH {match}"
         )
         # Application text counts only through seen applications.
         parts.append(
-            f"SELECT s.person_id, {i}, t.score FROM (SELECT rowid AS application_id, "
-            f"bm25({APPLICATION_TEXT}, {app_w}) AS score FROM {APPLICATION_TEXT} "
+            f"SELECT s.person_id, {i}{', t.score' if scored else ''} FROM (SELECT rowid AS "
+            f"application_id{app_score} FROM {APPLICATION_TEXT} "
             f"WHERE {APPLICATION_TEXT} MATCH {match}) AS t "
             f"JOIN seen AS s ON s.application_id = t.application_id"
         )
     flags = ", ".join(
-        f"MAX(leaf = {i}) AS m{i}, MIN(CASE WHEN leaf = {i} THEN score END) AS b{i}"
+        f"MAX(leaf = {i}) AS m{i}"
+        + (f", MIN(CASE WHEN leaf = {i} THEN score END) AS b{i}" if scored else "")
         for i in ids.values()
     )
     union = "\n    UNION ALL ".join(parts)
@@ -399,6 +422,27 @@ def fts_match(leaf: Leaf) -> str:
     return quoted + "*" if isinstance(leaf, Prefix) else quoted
 
 
+def _leaf_sets(ids: dict[Leaf, int], p: _Params) -> list[str]:
+    """One CTE per leaf: the people whose own text or a seen application's text matches it."""
+    return [
+        f"leaf{i} AS (SELECT rowid AS person_id FROM {PERSON_TEXT} WHERE {PERSON_TEXT} MATCH "
+        f"{(match := p.add(fts_match(leaf)))} UNION SELECT s.person_id FROM {APPLICATION_TEXT} "
+        f"JOIN seen AS s ON s.application_id = {APPLICATION_TEXT}.rowid "
+        f"WHERE {APPLICATION_TEXT} MATCH {match})"
+        for leaf, i in ids.items()
+    ]
+
+
+def _boolean_in(node: Node, ids: dict[Leaf, int]) -> str:
+    """The AND/OR/NOT tree over ``_leaf_sets``: a leaf holds when the person is in its set."""
+    if isinstance(node, (And, Or)):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_boolean_in(item, ids) for item in node.items) + ")"
+    if isinstance(node, Not):
+        return f"NOT {_boolean_in(node.item, ids)}"
+    return f"pe.person_id IN leaf{ids[node]}"
+
+
 def _boolean(node: Node, ids: dict[Leaf, int]) -> str:
     if isinstance(node, (And, Or)):
         joiner = " AND " if isinstance(node, And) else " OR "
@@ -406,6 +450,67 @@ def _boolean(node: Node, ids: dict[Leaf, int]) -> str:
     if isinstance(node, Not):
         return f"NOT {_boolean(node.item, ids)}"
     return f"(COALESCE(h.m{ids[node]}, 0) = 1)"
+
+
+def _page_scores(plan: SearchPlan, p: _Params) -> str:
+    """With keywords in recency order: a CTE of the page rows' keyword relevance (``_score``).
+
+    Rows show their keyword score in any order, but only ranking needs it for every match.
+    Here bm25 is evaluated for the page's people alone (the CASE skips the others) in one FTS5
+    scan per leaf, so FTS5 gathers its whole-table statistics once; a row's bm25 does not
+    depend on which rows a statement reads, so the scores equal the ranked ones exactly.
+    """
+    if plan.expr is None or plan.order != RECENCY:
+        return ""
+    positive = list(dict.fromkeys(positive_leaves(plan.expr)))
+    if not positive:
+        return ""
+    ctes = [
+        "pageapps AS MATERIALIZED (SELECT s.application_id, s.person_id FROM seen AS s "
+        "WHERE s.person_id IN (SELECT person_id FROM page))"
+    ]
+    parts = []
+    for i, leaf in enumerate(positive):
+        match = p.add(fts_match(leaf))
+        parts.append(
+            f"SELECT rowid AS person_id, {i} AS leaf, CASE WHEN rowid IN (SELECT person_id "
+            f"FROM page) THEN {PERSON_BM25} END AS score "
+            f"FROM {PERSON_TEXT} WHERE {PERSON_TEXT} MATCH {match}"
+        )
+        # Materialized, so the FTS5 scan stays one scan (not a lookup per application).
+        ctes.append(
+            f"pageapp{i} AS MATERIALIZED (SELECT pa.person_id, t.score FROM (SELECT rowid AS "
+            f"application_id, CASE WHEN rowid IN (SELECT application_id FROM pageapps) THEN "
+            f"{APPLICATION_BM25} END AS score FROM {APPLICATION_TEXT} WHERE {APPLICATION_TEXT} "
+            f"MATCH {match}) AS t JOIN pageapps AS pa ON pa.application_id = t.application_id "
+            f"WHERE t.score IS NOT NULL)"
+        )
+        parts.append(f"SELECT person_id, {i}, score FROM pageapp{i}")
+    best = " + ".join(
+        f"COALESCE(MIN(CASE WHEN leaf = {i} THEN score END), 0)" for i in range(len(positive))
+    )
+    union = "\n    UNION ALL ".join(parts)
+    return ",\n" + ",\n".join(ctes) + f""",
+pagehits AS MATERIALIZED (
+    {union}
+),
+pagescores AS (
+    SELECT person_id, -({best}) AS score FROM pagehits WHERE score IS NOT NULL
+    GROUP BY person_id
+)"""
+
+
+def _page_score_column(plan: SearchPlan) -> tuple[str, str]:
+    """(score expression, join) of the page rows, after ``_page_scores``."""
+    if _page_scores_needed(plan):
+        return ("COALESCE(ps.score, 0)",
+                "\n    LEFT JOIN pagescores AS ps ON ps.person_id = pg.person_id")
+    return "pg.score", ""
+
+
+def _page_scores_needed(plan: SearchPlan) -> bool:
+    return (plan.expr is not None and plan.order == RECENCY
+            and bool(positive_leaves(plan.expr)))
 
 
 def _score(node: Node, ids: dict[Leaf, int]) -> str:

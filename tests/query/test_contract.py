@@ -786,6 +786,24 @@ def test_relevance_ranks_stronger_matches_first(world):
     assert all(r.score is not None for r in world.search(query="golang", sort="relevance").results)
 
 
+def test_rows_show_the_same_keyword_score_in_any_order(world):
+    job = make_job(world.conn, "Golang Developer")
+    other = make_job(world.conn, "Clerk")
+    make_person(world.conn, "Rosa Resume", dict(job=other, resume_text="golang and rust"))
+    make_person(world.conn, "Golang Gopher", dict(job=other, last_activity=at(3)))
+    make_person(world.conn, "Job Title Only", dict(job=job, last_activity=at(5)))
+    make_person(world.conn, "Rust Only", dict(job=other, resume_text="rust", last_activity=at(7)))
+    for i in range(6):  # filler, so the terms are rare enough to score
+        make_person(world.conn, f"Filler {i}", dict(job=other))
+    world.index()
+    for query in ("golang", "golang OR rust", "golang -java"):
+        ranked = {r.name: r.score for r in world.search(query=query, sort="relevance").results}
+        recent = world.search(query=query, sort="last_in_process").results
+        recent = {r.name: r.score for r in recent}
+        assert ranked == recent and len(ranked) >= 3
+        assert all(score is not None for score in recent.values())
+
+
 # --------------------------------------------------------------------------- paging
 
 
