@@ -10,6 +10,7 @@ import os
 import sqlite3
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,12 @@ def job_index_sqlite(db: str) -> dict[str, Any]:
     engine = make_engine(sqlite_url(db))
     backend = SQLiteBackend(engine)
     backend.setup()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_now()
     stats = rebuild_index(make_session_factory(engine), backend)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_now() - cpu
     return {"seconds": seconds, "people": stats.people, "indexed": stats.indexed,
-            "people_per_second": stats.people / seconds}
+            "people_per_second": stats.people / seconds, "cpu_seconds": cpu,
+            "people_per_cpu_second": stats.people / cpu}
 
 
 def job_index_raw(db: str) -> dict[str, Any]:
@@ -55,21 +57,21 @@ def job_index_raw(db: str) -> dict[str, Any]:
     """
     conn = sqlite3.connect(db)
     people = conn.execute("SELECT COUNT(*) FROM search_people").fetchone()[0]
-    person_rows = conn.execute("SELECT rowid, * FROM search_person_text").fetchall()
-    app_rows = conn.execute("SELECT rowid, * FROM search_application_text").fetchall()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_now()
     conn.execute(f"CREATE VIRTUAL TABLE raw_person USING fts5(name, title, company, tags, "
                  f"resume_text, {FTS_OPTIONS})")
     conn.execute(f"CREATE VIRTUAL TABLE raw_app USING fts5(job_title, resume_text, {FTS_OPTIONS})")
-    with conn:
+    with conn:  # rows stream from our FTS tables (a second cursor): nothing held in memory
         conn.executemany("INSERT INTO raw_person(rowid, name, title, company, tags, resume_text) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", person_rows)
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         conn.cursor().execute("SELECT rowid, * FROM search_person_text"))
         conn.executemany("INSERT INTO raw_app(rowid, job_title, resume_text) VALUES (?, ?, ?)",
-                         app_rows)
-    seconds = time.perf_counter() - started
+                         conn.cursor().execute("SELECT rowid, * FROM search_application_text"))
+    seconds, cpu = time.perf_counter() - started, cpu_now() - cpu
     conn.execute("DROP TABLE raw_person")
     conn.execute("DROP TABLE raw_app")
-    return {"seconds": seconds, "people": people, "people_per_second": people / seconds}
+    return {"seconds": seconds, "people": people, "people_per_second": people / seconds,
+            "cpu_seconds": cpu, "people_per_cpu_second": people / cpu}
 
 
 def job_queries(db: str, rounds: int = 7) -> dict[str, Any]:
@@ -83,17 +85,27 @@ def job_queries(db: str, rounds: int = 7) -> dict[str, Any]:
     viewer = Viewer(team_id=team_id)
     ours: dict[str, list[float]] = {q.name: [] for q in MIX}
     hand: dict[str, list[float]] = {q.name: [] for q in MIX}
+    # CPU seconds of this process too: other jobs on a shared machine inflate wall times.
+    ours_cpu: dict[str, list[float]] = {q.name: [] for q in MIX}
+    hand_cpu: dict[str, list[float]] = {q.name: [] for q in MIX}
     for q in MIX:  # equality first, so the timing compares equal work
         page, (total, ids) = search(backend, q.request(), viewer), run_raw(raw, q, team_id)
         if page.total != total or [r.person_id for r in page.results] != ids:
             raise SystemExit(f"query {q.name!r}: our layer and the raw SQL disagree")
     for _ in range(rounds):
         for q in MIX:
-            ours[q.name].append(_timed(lambda: search(backend, q.request(), viewer)))
-            hand[q.name].append(_timed(lambda: run_raw(raw, q, team_id)))
+            for wall, cpu, fn in ((ours, ours_cpu, lambda: search(backend, q.request(), viewer)),
+                                  (hand, hand_cpu, lambda: run_raw(raw, q, team_id))):
+                seconds, cpu_seconds = _timed(fn)
+                wall[q.name].append(seconds)
+                cpu[q.name].append(cpu_seconds)
     return {"ours": _distribution(ours), "raw": _distribution(hand),
+            "ours_cpu": _distribution(ours_cpu), "raw_cpu": _distribution(hand_cpu),
             "per_query": {n: {"ours_ms": statistics.median(ours[n]) * 1000,
-                              "raw_ms": statistics.median(hand[n]) * 1000} for n in ours}}
+                              "raw_ms": statistics.median(hand[n]) * 1000,
+                              "ours_cpu_ms": statistics.median(ours_cpu[n]) * 1000,
+                              "raw_cpu_ms": statistics.median(hand_cpu[n]) * 1000}
+                          for n in ours}}
 
 
 def job_sync(db: str, people: int, rate_limit: int, window: float, per_page: int,
@@ -105,10 +117,11 @@ def job_sync(db: str, people: int, rate_limit: int, window: float, per_page: int
                               per_page=per_page, changed_share=changed_share)
 
 
-def _timed(fn) -> float:
-    started = time.perf_counter()
+def _timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    started, cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _distribution(samples: dict[str, list[float]]) -> dict[str, float]:
@@ -125,9 +138,70 @@ JOBS = {"store": job_store, "index_sqlite": job_index_sqlite, "index_raw": job_i
         "sync": job_sync}
 
 
+class TreeUsage(threading.Thread):
+    """Samples this process and all its descendants (worker processes included, which
+    ``wait4`` does not add up) every ``every`` s: the peak of their summed RSS, and their
+    summed CPU seconds (each process's last sample: a worker's final fraction of a second
+    after its last sample is missed)."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.every, self.peak_mb = every, 0.0
+        self._cpu: dict[int, float] = {}
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            time.sleep(self.every)
+
+    def sample(self) -> None:
+        rss, cpu = tree_usage(os.getpid())
+        self.peak_mb = max(self.peak_mb, rss)
+        self._cpu.update(cpu)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
+
+
+def tree_usage(root: int) -> tuple[float, dict[int, float]]:
+    """(RSS in MB, CPU seconds per process) of ``root`` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)], stats[int(entry.name)] = int(fields[1]), fields
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    rss = sum(int(stats[pid][21]) for pid in tree if pid in stats) * page / 2**20
+    # utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
+    cpu = {pid: (int(stats[pid][11]) + int(stats[pid][12])) / tick for pid in tree if pid in stats}
+    return rss, cpu
+
+
+USAGE = TreeUsage()  # this job's process tree; started by main()
+
+
+def cpu_now() -> float:
+    """CPU seconds used so far by this job's process tree (workers that ran included)."""
+    USAGE.sample()
+    return USAGE.cpu_seconds
+
+
 def main(argv: list[str]) -> None:
     name, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
+    USAGE.start()
     result = JOBS[name](**args)
+    USAGE.sample()
+    result["tree_peak_mb"] = USAGE.peak_mb
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown; the parent reads our peak memory

@@ -8,6 +8,7 @@ entirely: no filter, column, keyword, activity or "active" flag comes from them.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -43,9 +44,12 @@ from rediscover.indexer.text import normalize_email, normalize_label
 from rediscover.mappings.reasons import default_reason, is_safe
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
     from sqlalchemy.orm import Session, sessionmaker
 
 BATCH = 500  # people loaded per round trip
+AHEAD = 2  # batches in flight per document worker process (bounds their memory)
 # Attachment types whose text is searchable; None = the ATS did not say (most send "resume").
 TEXT_ATTACHMENT_TYPES = (None, "resume", "cv", "cover_letter")
 INDEXED_STATUSES = (ApplicationStatus.OPEN.value, ApplicationStatus.CLOSED.value)
@@ -91,29 +95,34 @@ def iter_documents(
 def iter_documents_parallel(
     session_factory: sessionmaker[Session], person_ids: list[int], workers: int
 ) -> Iterator[PersonDocument]:
-    """``iter_documents`` with the default locator, assembled by ``workers`` processes.
+    """``iter_documents`` with the default locator, assembled by ``workers`` other processes.
 
-    Document assembly is Python-bound (profiled: ~75 % of a rebuild once FTS5 writes are
-    lean), so a whole-index rebuild spreads it over worker processes that each read the store
+    Document assembly is Python-bound (profiled: ~70 % of a rebuild once FTS5 writes are
+    lean), so a whole-index rebuild moves it to worker processes that each read the store
     through their own engine, while the caller writes the documents they send back, in
-    ``person_ids`` order. Falls back to ``iter_documents`` where processes cannot help: one
-    worker, one batch, or a store no other process can open (in-memory SQLite).
+    ``person_ids`` order. Falls back to ``iter_documents`` (this process) where workers cannot
+    help: none asked for, one batch, or a store no other process can open (in-memory SQLite).
     """
     bind = session_factory.kw.get("bind")
     url = bind.url if bind is not None else None
     shareable = url is not None and not (url.get_backend_name() == "sqlite"
                                          and url.database in (None, "", ":memory:"))
-    if workers < 2 or len(person_ids) <= BATCH or not shareable:
+    if workers < 1 or len(person_ids) <= BATCH or not shareable:
         yield from iter_documents(session_factory, person_ids)
         return
     from rediscover.indexer.extract import worker_context
 
     ctx = worker_context(__name__)
-    chunks = list(chunked(person_ids, BATCH))
+    pending: deque[AsyncResult[list[PersonDocument]]] = deque()
     with ctx.Pool(workers, initializer=_start_worker,
                   initargs=(url.render_as_string(hide_password=False),)) as pool:
-        for docs in pool.imap(_worker_documents, chunks):
-            yield from docs
+        for chunk in chunked(person_ids, BATCH):
+            # A bounded window of batches in flight: documents wait for the writer in memory.
+            if len(pending) >= AHEAD * workers:
+                yield from pending.popleft().get()
+            pending.append(pool.apply_async(_worker_documents, (chunk,)))
+        while pending:
+            yield from pending.popleft().get()
 
 
 _WORKER_SESSIONS: sessionmaker[Session] | None = None  # one per document worker process

@@ -137,8 +137,9 @@ def rebuild_index(
 ) -> IndexStats:
     """Re-merge everyone and replace the whole index with fresh documents.
 
-    Documents are assembled by ``workers`` processes (default: one per CPU) while this one
-    writes them; a custom ``locator`` (e.g. with an online geocoder) keeps it to this process.
+    Documents are assembled by ``workers`` other processes (default: one per CPU but the one
+    this process writes with; 0 = here) while this one writes them; a custom ``locator`` (e.g.
+    with an online geocoder) keeps assembly in this process.
     """
     stats = IndexStats()
     with _lock(backend.name):
@@ -150,7 +151,7 @@ def rebuild_index(
             person_ids = list(session.scalars(select(Person.id).order_by(Person.id)))
         stats.people = len(person_ids)
         if locator is None:
-            workers = (os.cpu_count() or 1) if workers is None else workers
+            workers = (os.cpu_count() or 1) - 1 if workers is None else workers
             docs = iter_documents_parallel(session_factory, person_ids, workers)
         else:
             docs = iter_documents(session_factory, person_ids, locator)
