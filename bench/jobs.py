@@ -75,13 +75,63 @@ def job_index_raw(db: str) -> dict[str, Any]:
 
 
 def job_queries(db: str, rounds: int = 7) -> dict[str, Any]:
-    """The query mix through our layer and by hand, interleaved; results must be equal."""
-    from bench.queries import MIX, run_raw
+    """The query mix through our layer and by hand in SQL, interleaved; results must be equal."""
+    from bench.queries import run_raw
 
     engine = make_engine(sqlite_url(db))
-    backend = SQLiteBackend(engine)
     raw = sqlite3.connect(db)
     team_id = raw.execute("SELECT team_id FROM search_people LIMIT 1").fetchone()[0]
+    return query_mix(SQLiteBackend(engine), lambda q: run_raw(raw, q, team_id), team_id, rounds)
+
+
+def job_elasticsearch(db: str, rounds: int = 5) -> dict[str, Any]:
+    """Index build rate and the query mix (ours vs. hand-written JSON) on Elasticsearch.
+
+    Against ``REDISCOVER_BENCH_ES_URL`` when set, else a private osmem-server (an in-memory
+    Python work-alike: figures from it say nothing about a real cluster's speed). The store
+    at ``db`` is rebuilt into a fresh alias, dropped afterwards.
+    """
+    import uuid
+
+    from bench.osmem import make_plain_client
+    from bench.queries_es import run_raw_es
+    from rediscover.indexer.backends.elasticsearch import ElasticsearchBackend
+
+    url, server = os.environ.get("REDISCOVER_BENCH_ES_URL", ""), None
+    if not url:
+        from osmem_server import OsmemServer
+
+        server = OsmemServer.start(freeze=False, japanese=False)
+        url = server.url
+    client = make_plain_client(url, timeout=300)
+    backend = ElasticsearchBackend(url, f"bench_{uuid.uuid4().hex[:10]}", client=client,
+                                   replicas=0)
+    try:
+        backend.setup()
+        engine = make_engine(sqlite_url(db))
+        started, cpu = time.perf_counter(), cpu_now()
+        stats = rebuild_index(make_session_factory(engine), backend)
+        backend.refresh()
+        seconds, cpu = time.perf_counter() - started, cpu_now() - cpu
+        team_id = sqlite3.connect(db).execute("SELECT MIN(team_id) FROM people").fetchone()[0]
+        mix = query_mix(backend, lambda q: run_raw_es(client, backend.alias, q, team_id),
+                        team_id, rounds)
+    finally:
+        backend.drop()
+        if server is not None:
+            server.close()
+    index = {"seconds": seconds, "people": stats.people, "indexed": stats.indexed,
+             "people_per_second": stats.people / seconds, "cpu_seconds": cpu,
+             "people_per_cpu_second": stats.people / cpu}
+    return {"engine": "real cluster" if server is None else "osmem-server (not a real cluster)",
+            "index": index, **mix}
+
+
+def query_mix(backend: Any, run_raw: Any, team_id: int, rounds: int) -> dict[str, Any]:
+    """``bench.queries.MIX`` through our layer on ``backend`` and by hand (``run_raw(q)`` ->
+    (total, first-page ids)), interleaved, after checking both give equal results."""
+    from bench.queries import MIX
+
     viewer = Viewer(team_id=team_id)
     ours: dict[str, list[float]] = {q.name: [] for q in MIX}
     hand: dict[str, list[float]] = {q.name: [] for q in MIX}
@@ -89,13 +139,14 @@ def job_queries(db: str, rounds: int = 7) -> dict[str, Any]:
     ours_cpu: dict[str, list[float]] = {q.name: [] for q in MIX}
     hand_cpu: dict[str, list[float]] = {q.name: [] for q in MIX}
     for q in MIX:  # equality first, so the timing compares equal work
-        page, (total, ids) = search(backend, q.request(), viewer), run_raw(raw, q, team_id)
+        page, (total, ids) = search(backend, q.request(), viewer), run_raw(q)
         if page.total != total or [r.person_id for r in page.results] != ids:
-            raise SystemExit(f"query {q.name!r}: our layer and the raw SQL disagree")
+            raise SystemExit(f"query {q.name!r}: our layer and the raw engine disagree "
+                             f"({page.total} vs {total} people)")
     for _ in range(rounds):
         for q in MIX:
             for wall, cpu, fn in ((ours, ours_cpu, lambda: search(backend, q.request(), viewer)),
-                                  (hand, hand_cpu, lambda: run_raw(raw, q, team_id))):
+                                  (hand, hand_cpu, lambda: run_raw(q))):
                 seconds, cpu_seconds = _timed(fn)
                 wall[q.name].append(seconds)
                 cpu[q.name].append(cpu_seconds)
@@ -134,8 +185,7 @@ def _distribution(samples: dict[str, list[float]]) -> dict[str, float]:
 
 
 JOBS = {"store": job_store, "index_sqlite": job_index_sqlite, "index_raw": job_index_raw,
-        "queries": job_queries,
-        "sync": job_sync}
+        "queries": job_queries, "elasticsearch": job_elasticsearch, "sync": job_sync}
 
 
 class TreeUsage(threading.Thread):
