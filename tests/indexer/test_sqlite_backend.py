@@ -81,6 +81,25 @@ def test_rebuild_swaps_in_a_fresh_index(sqlite_backend, sqlite_engine):
     assert _found(sqlite_backend) == {"Again"}
 
 
+def _indexed_columns(engine) -> list[str]:
+    """Each secondary index's table and columns (names differ per build: they carry a stamp)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT m.tbl_name, group_concat(i.name, ',') FROM sqlite_master AS m, "
+            "pragma_index_info(m.name) AS i WHERE m.type = 'index' AND m.sql IS NOT NULL "
+            "GROUP BY m.name ORDER BY 1, 2"
+        )).all()
+    return sorted(f"{table}({columns})" for table, columns in rows)
+
+
+def test_rebuild_adds_the_secondary_indexes_after_loading(sqlite_backend, sqlite_engine):
+    created = _indexed_columns(sqlite_engine)
+    assert "search_person_emails(email)" in created
+    sqlite_backend.rebuild(iter([_doc(2, 20, name="New")]))
+    assert _indexed_columns(sqlite_engine) == created
+    assert _found(sqlite_backend, job_ids=[20]) == {"New"}
+
+
 def test_a_failed_rebuild_leaves_the_old_index_untouched(sqlite_backend, sqlite_engine):
     sqlite_backend.upsert([_doc(1, 10, name="Old")])
 
