@@ -6,6 +6,7 @@ from factories import CandidateEmailFactory, ConnectionFactory, make_candidate
 from sqlalchemy import delete, func, select
 
 from rediscover.core.models import Candidate, CandidateEmail, IndexQueue, Person
+from rediscover.indexer import merge
 from rediscover.indexer.errors import UnknownRecordError
 from rediscover.indexer.merge import (
     MergeReason,
@@ -112,6 +113,19 @@ def test_merge_all_matches_incremental_merging(db, conn, conn2):
     merge_all(db)
     assert _person_of(db, a) == _person_of(db, b) != _person_of(db, c)
     assert _people(db) == 2
+
+
+def test_merge_all_writes_in_chunks_with_the_same_outcome(db, conn, conn2, monkeypatch):
+    monkeypatch.setattr(merge, "WRITE_CHUNK", 2)  # every bulk write spans several statements
+    pairs = [(make_candidate(conn, f"A{i}", emails=[f"p{i}@x.io"]),
+              make_candidate(conn2, f"B{i}", emails=[f"P{i}@X.IO"])) for i in range(3)]
+    alone = [make_candidate(conn, f"C{i}", emails=[f"c{i}@x.io"]) for i in range(3)]
+    db.flush()
+    merge_all(db)
+    assert all(_person_of(db, a) == _person_of(db, b) for a, b in pairs)
+    people = {_person_of(db, c) for c in alone} | {_person_of(db, a) for a, _ in pairs}
+    assert len(people) == _people(db) == 6
+    assert all(explain_person(db, _person_of(db, a)) for a, _ in pairs)  # links stored
 
 
 # --------------------------------------------------------------------------- keys
