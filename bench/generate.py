@@ -104,6 +104,16 @@ class _Ids:
     def remote(self, logical_id: int) -> str:
         return str(logical_id + self.offset)
 
+    def email(self, value: str) -> str:
+        """An email unique to this chunk's humans: a chunk's generator only avoids its own
+        emails, so without a tag other chunks reuse them (maria.garcia@…) and the merge would
+        join different humans (a first 1M run merged 1.03M records into 343k people)."""
+        chunk = self.offset // ID_SPAN
+        if not chunk or "@" not in value:
+            return value
+        local, _, domain = value.rpartition("@")
+        return f"{local}-c{chunk}@{domain}"  # no dot or plus: Gmail folding keeps it distinct
+
     def base(self, logical_id: int) -> dict[str, Any]:
         return {"id": self(logical_id), "connection_id": self.connection_id,
                 "remote_id": self.remote(logical_id)}
@@ -142,9 +152,10 @@ def _people_rows(ds: Dataset, ids: _Ids, rows: dict) -> None:
             "is_private": p.private, "can_email": p.can_email, "anonymized": False,
             "remote_created_at": p.created_at, "remote_updated_at": p.updated_at,
             "last_activity_at": p.last_activity_at, "synced_at": p.updated_at})
-        rows[m.CandidateEmail].extend({"candidate_id": ids(p.id), "value": e.value,
-                                       "normalized": normalize_email(e.value), "type": e.type}
-                                      for e in p.emails)
+        emails = [ids.email(e.value) for e in p.emails]
+        rows[m.CandidateEmail].extend({"candidate_id": ids(p.id), "value": value,
+                                       "normalized": normalize_email(value), "type": e.type}
+                                      for value, e in zip(emails, p.emails))
         keys = {}
         for tag in p.tags:
             keys.setdefault(normalize_label(tag), tag)
