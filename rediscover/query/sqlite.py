@@ -460,11 +460,10 @@ def _page_scores(plan: SearchPlan, p: _Params) -> str:
     scan per leaf, so FTS5 gathers its whole-table statistics once; a row's bm25 does not
     depend on which rows a statement reads, so the scores equal the ranked ones exactly.
     """
-    if plan.expr is None or plan.order != RECENCY:
+    if not _page_scores_needed(plan):
         return ""
+    assert plan.expr is not None
     positive = list(dict.fromkeys(positive_leaves(plan.expr)))
-    if not positive:
-        return ""
     ctes = [
         "pageapps AS MATERIALIZED (SELECT s.application_id, s.person_id FROM seen AS s "
         "WHERE s.person_id IN (SELECT person_id FROM page))"
