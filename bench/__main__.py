@@ -2,9 +2,12 @@
 
 Sizes: ``BENCH_SIZE`` people for the store / index / query jobs (default 20,000, a run of a
 few minutes on 2 cores; ``BENCH_SIZE=1000000`` is the headline run), ``BENCH_SYNC_SIZE``
-people synced through the fake Greenhouse (default 500). Figures are ratios taken in one run
-(ours vs. the raw engine, throughput vs. the budget, incremental vs. full), since these
-machines are shared and noisy. Results go to ``bench/results/latest.json`` and ``.md``.
+people synced through the fake Greenhouse (default 500), ``BENCH_ES_SIZE`` people indexed
+into and searched on Elasticsearch (default 2,000; 0 skips it): osmem-server unless
+``REDISCOVER_BENCH_ES_URL`` names a real cluster. Figures are ratios taken in one run
+(ours vs. the raw engine, throughput vs. the budget, incremental vs. full), and CPU seconds
+next to wall-clock ones, since these machines are shared and noisy. Results go to
+``bench/results/latest.json`` and ``.md``.
 """
 from __future__ import annotations
 
