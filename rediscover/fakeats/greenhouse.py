@@ -28,7 +28,16 @@ from urllib.parse import quote
 
 from flask import Flask, Response, current_app, jsonify, redirect, request
 
-from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, make_pdf, garble_body, record_request, take_fault
+from rediscover.fakeats.server import (
+    Fault,
+    FaultPlan,
+    RecordedRequest,
+    garble_body,
+    make_pdf,
+    oauth_error,
+    record_request,
+    take_fault,
+)
 
 Clock = Callable[[], float]
 
@@ -232,12 +241,12 @@ def _token() -> Response:
     state = _state()
     auth = request.authorization
     if auth is None or auth.username != state.client_id or auth.password != state.client_secret:
-        return _oauth_error(401, "invalid_client")
+        return oauth_error(401, "invalid_client")
     if request.form.get("grant_type") != "client_credentials":
-        return _oauth_error(400, "unsupported_grant_type")
+        return oauth_error(400, "unsupported_grant_type")
     users = {str(u["id"]) for u in state.dataset.get("users", [])}
     if request.form.get("sub") not in users:
-        return _oauth_error(400, "invalid_grant")
+        return oauth_error(400, "invalid_grant")
     token = secrets.token_hex(16)
     with state.lock:
         state.tokens[token] = state.clock() + state.token_ttl
@@ -370,12 +379,6 @@ def _with_rate_headers(response: Response) -> Response:
 
 def _error(status: int, message: str) -> Response:
     response = jsonify(errors=[message])
-    response.status_code = status
-    return response
-
-
-def _oauth_error(status: int, code: str) -> Response:
-    response = jsonify(error=code)
     response.status_code = status
     return response
 

@@ -38,6 +38,7 @@ from rediscover.fakeats.server import (
     FaultPlan,
     RecordedRequest,
     garble_body,
+    oauth_error,
     record_request,
     take_fault,
 )
@@ -242,9 +243,9 @@ def _token() -> Response:
     client_id = form.get("client_id") or (auth.username if auth else None)
     secret = form.get("client_secret") or (auth.password if auth else None)
     if form.get("grant_type") != "client_credentials":
-        return _oauth_error(400, "unsupported_grant_type")
+        return oauth_error(400, "unsupported_grant_type")
     if (client_id, secret) != (state.client_id, state.client_secret):
-        return _oauth_error(401, "invalid_client")
+        return oauth_error(401, "invalid_client")
     token = secrets.token_urlsafe(16)
     with state.lock:
         state.tokens.add(token)
@@ -360,12 +361,6 @@ def _error(status: int, code: int, message: str) -> Response:
     response = jsonify(errors=[{"errorMessage": message, "errorCode": code}])
     response.status_code = status
     response.headers["X-Error"] = f"{code}:{message}"
-    return response
-
-
-def _oauth_error(status: int, code: str) -> Response:
-    response = jsonify(error=code)
-    response.status_code = status
     return response
 
 

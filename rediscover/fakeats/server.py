@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response, jsonify
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
@@ -283,3 +284,10 @@ def record_request(requests: list[RecordedRequest], lock: Any, response: Any) ->
             query_string=request.query_string.decode(), headers=dict(request.headers),
             status=response.status_code))
 
+
+def oauth_error(status: int, code: str) -> Response:
+    """An OAuth 2.0 token-endpoint error (RFC 6749 §5.2: ``{"error": code}``), as every vendor's
+    token endpoint answers one."""
+    response = jsonify(error=code)
+    response.status_code = status
+    return response

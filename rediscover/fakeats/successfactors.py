@@ -36,6 +36,7 @@ from rediscover.fakeats.server import (
     FaultPlan,
     RecordedRequest,
     garble_body,
+    oauth_error,
     record_request,
     take_fault,
 )
@@ -233,15 +234,15 @@ def _token() -> Response:
     state = _state()
     form = request.form
     if form.get("grant_type") != SAML_GRANT:
-        return _oauth_error(400, "unsupported_grant_type")
+        return oauth_error(400, "unsupported_grant_type")
     if form.get("company_id") != state.company_id or form.get("client_id") != state.client_id:
-        return _oauth_error(401, "invalid_client")
+        return oauth_error(401, "invalid_client")
     try:
         claims = json.loads(base64.b64decode(form.get("assertion") or ""))
     except (ValueError, binascii.Error):
-        return _oauth_error(400, "invalid_grant")
+        return oauth_error(400, "invalid_grant")
     if claims.get("client_id") != state.client_id:
-        return _oauth_error(400, "invalid_grant")
+        return oauth_error(400, "invalid_grant")
     token = secrets.token_hex(16)
     with state.lock:
         state.tokens[token] = state.clock() + state.token_ttl
@@ -385,12 +386,6 @@ def _decode_skiptoken(token: str | None) -> tuple[int, str] | None:
 
 def _error(status: int, code: str, message: str) -> Response:
     response = jsonify(error={"code": code, "message": {"lang": "en-US", "value": message}})
-    response.status_code = status
-    return response
-
-
-def _oauth_error(status: int, code: str) -> Response:
-    response = jsonify(error=code)
     response.status_code = status
     return response
 

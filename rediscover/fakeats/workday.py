@@ -31,7 +31,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 
-from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest
+from rediscover.fakeats.server import Fault, FaultPlan, RecordedRequest, oauth_error
 
 Clock = Callable[[], float]
 
@@ -331,11 +331,11 @@ def _token(tenant: str) -> Response:
         return _plain(fault.status, fault.message)
     auth = request.authorization
     if auth is None or auth.username != state.client_id or auth.password != state.client_secret:
-        return _oauth_error(401, "invalid_client")
+        return oauth_error(401, "invalid_client")
     if request.form.get("grant_type") != "refresh_token":
-        return _oauth_error(400, "unsupported_grant_type")
+        return oauth_error(400, "unsupported_grant_type")
     if request.form.get("refresh_token") != state.refresh_token:
-        return _oauth_error(400, "invalid_grant")
+        return oauth_error(400, "invalid_grant")
     token = secrets.token_hex(16)
     with state.lock:
         state.tokens[token] = state.clock() + state.token_ttl
@@ -378,12 +378,6 @@ def _fault(code: str, text: str, status: int) -> Response:
 
 def _plain(status: int, text: str) -> Response:
     return Response(text, status=status, mimetype="text/plain")
-
-
-def _oauth_error(status: int, code: str) -> Response:
-    response = jsonify(error=code)
-    response.status_code = status
-    return response
 
 
 def _record(state: FakeWorkday, operation: str, params: dict[str, list[str]],
