@@ -186,12 +186,45 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path or url
 
 
-class PageNumberSoapPaginator:
+class QueryStatePaginator:
+    """Paging whose whole state is a query string: each page's ``next_url`` (and so the
+    resumable checkpoint) is the next request's parameters, urlencoded.
+
+    Subclasses give the first request's parameters (``first_query``) and fetch one page
+    (``_fetch``); the loop, and resuming from a checkpoint, live here.
+    """
+
+    def iter_pages(
+        self,
+        client: ApiClient,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        resume_url: str | None = None,
+    ) -> Iterator[Page]:
+        """Yield pages from the first request of ``params`` or from the one a checkpoint names."""
+        query = dict(parse_qsl(resume_url, keep_blank_values=True)) if resume_url \
+            else self.first_query(path, params)
+        while True:
+            page = self._fetch(client, path, query)
+            yield page
+            if not page.next_url:
+                return
+            query = dict(parse_qsl(page.next_url, keep_blank_values=True))
+
+    def first_query(self, path: str, params: Mapping[str, str]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _fetch(self, client: ApiClient, path: str, query: dict[str, str]) -> Page:
+        raise NotImplementedError
+
+
+class PageNumberSoapPaginator(QueryStatePaginator):
     """SOAP page-number paging (Workday ``Response_Filter/Page`` 1..``Total_Pages``).
 
-    The adapter supplies how to build one page's envelope and how to read its items; the
-    loop, the stop rule (``Page`` reaches ``Total_Pages`` or ``Page_Results`` is 0) and the
-    resumable checkpoint (the request's parameters plus ``Page``, as a query string) live here.
+    The adapter supplies how to build one page's envelope and how to read its items; the stop
+    rule (``Page`` reaches ``Total_Pages`` or ``Page_Results`` is 0) lives here, and the
+    checkpoint is the request's parameters plus ``Page``.
     """
 
     def __init__(
@@ -205,25 +238,11 @@ class PageNumberSoapPaginator:
         self.read_page = read_page  # body -> (items, page_results, total_pages)
         self.endpoint = endpoint
 
-    def iter_pages(
-        self,
-        client: ApiClient,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        resume_url: str | None = None,
-    ) -> Iterator[Page]:
-        """Yield pages from page 1 of ``params`` or from the page a checkpoint names."""
-        query = dict(parse_qsl(resume_url, keep_blank_values=True)) if resume_url else \
-            {**params, "operation": params.get("operation") or path, "Page": "1"}
-        while True:
-            page = self._fetch(client, query)
-            yield page
-            if not page.next_url:
-                return
-            query = dict(parse_qsl(page.next_url, keep_blank_values=True))
+    def first_query(self, path: str, params: Mapping[str, str]) -> dict[str, str]:
+        """Page 1 of ``params``."""
+        return {**params, "operation": params.get("operation") or path, "Page": "1"}
 
-    def _fetch(self, client: ApiClient, query: dict[str, str]) -> Page:
+    def _fetch(self, client: ApiClient, path: str, query: dict[str, str]) -> Page:
         number, key = int(query["Page"]), urlencode(query)
         known_total = int(query.get("_total") or 0)
         try:
@@ -244,14 +263,14 @@ def _next(query: dict[str, str], number: int) -> str:
     return urlencode({**query, "Page": str(number + 1)})
 
 
-class IdSearchPaginator:
+class IdSearchPaginator(QueryStatePaginator):
     """A POSTed search answering ids ascending, at most a fixed number per call (iCIMS).
 
     The next page is the same search AND-ed with "id greater than the last id seen"; a page
     with fewer ids than the cap is the last (so a last page of exactly the cap costs one more,
     empty, call). The adapter builds the body from the page's parameters (``build_body``);
-    the loop, the stop rule and the resumable checkpoint (the parameters plus ``after``, as a
-    query string) live here. An unreadable page ends its window: the next id is in its body.
+    the stop rule lives here, and the checkpoint is the parameters plus ``after``. An
+    unreadable page ends its window: the next id is in its body.
 
     Args:
         build_body: (path, params with maybe ``after``) -> the JSON search body.
@@ -267,23 +286,9 @@ class IdSearchPaginator:
         self.items_key = items_key
         self.cap_param = cap_param
 
-    def iter_pages(
-        self,
-        client: ApiClient,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        resume_url: str | None = None,
-    ) -> Iterator[Page]:
-        """Yield pages from the first search of ``params`` or from a checkpoint's."""
-        query = dict(parse_qsl(resume_url, keep_blank_values=True)) if resume_url \
-            else dict(params)
-        while True:
-            page = self._fetch(client, path, query)
-            yield page
-            if not page.next_url:
-                return
-            query = dict(parse_qsl(page.next_url, keep_blank_values=True))
+    def first_query(self, path: str, params: Mapping[str, str]) -> dict[str, str]:
+        """The first search: ``params`` as given."""
+        return dict(params)
 
     def _fetch(self, client: ApiClient, path: str, query: dict[str, str]) -> Page:
         key = urlencode(query)
