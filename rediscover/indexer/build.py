@@ -216,11 +216,12 @@ def set_location(
     place = next((p for _, p in stated if p.has_point), None) or next(
         (p for _, p in stated if p.category != "unresolved"), UNRESOLVED
     )
-    work = next((c.work_location for c in by_recency if c.work_location), None) or \
-        resume_work_location([c.company for c in by_recency if c.company], doc.resume_text)
-    if place is UNRESOLVED and not any(t for t in texts) and work:
-        doc.location = work
-        place = replace(locator.locate(work), derived=True)
+    if place is UNRESOLVED and not any(t for t in texts):  # nothing stated: derive one
+        work = next((c.work_location for c in by_recency if c.work_location), None) or \
+            resume_work_location([c.company for c in by_recency if c.company], doc.resume_text)
+        if work:
+            doc.location = work
+            place = replace(locator.locate(work), derived=True)
     _apply_place(doc, place)
 
 
